@@ -1,0 +1,40 @@
+"""Blogroll: a community's list of blogs and their latest posts."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blogroll.config import Settings, load_settings
+
+__version__ = version("blogroll")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The application factory: settings, logging, database, error handlers, blueprints."""
+    from blogroll import errors, logs
+    from blogroll.api import bp as api_bp
+    from blogroll.health import bp as health_bp
+    from blogroll.pages import bp as pages_bp
+    from blogroll.storage import db
+
+    settings = settings or load_settings()
+    logs.configure(settings.log_level)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["BLOGROLL_SETTINGS"] = settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+    db.init_app(app, db.Database(db.make_engine(settings)))
+    logs.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp)
+    return app

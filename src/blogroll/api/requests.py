@@ -1,0 +1,77 @@
+"""Reading API requests: JSON bodies, query strings and bearer tokens, each failing with the right code."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import orjson
+from flask import Response, g, request
+from pydantic import BaseModel, ValidationError
+
+from blogroll.errors import ApiError, validation_details
+from blogroll.storage.db import get_session
+from blogroll.storage.models import utcnow
+from blogroll.storage.tokens import verify_token
+
+Model = TypeVar("Model", bound=BaseModel)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def json_body(model: type[Model]) -> Model:
+    """The request's JSON body validated against `model`: 415, 400 or 422 when it is not one."""
+    if not request.is_json:
+        raise ApiError(415, "send the body as JSON with Content-Type: application/json")
+    try:
+        data = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError as error:
+        raise ApiError(400, f"the body is not valid JSON: {error}", error="malformed_json") from None
+    if not isinstance(data, dict):
+        raise ApiError(
+            422,
+            "the body must be a JSON object",
+            details=[{"field": "(body)", "message": "Input should be an object", "type": "model_type"}],
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(422, "the request is not valid", details=validation_details(error)) from None
+
+
+def query_args(model: type[Model]) -> Model:
+    """The query string validated against `model` (unknown parameters are ignored); 422 if invalid."""
+    values = {name: request.args.get(name) for name in model.model_fields if name in request.args}
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise ApiError(422, "the query string is not valid", details=validation_details(error)) from None
+
+
+def require_token(view: Callable[P, R]) -> Callable[P, R]:
+    """Writes need `Authorization: Bearer <token>` naming a token made with `blogroll tokens create`."""
+
+    @functools.wraps(view)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "this request needs an Authorization: Bearer <token> header")
+        session = get_session()
+        row = verify_token(session, token.strip())
+        if row is None:
+            raise ApiError(401, "the token is not valid (it may have been revoked)")
+        row.last_used_at = utcnow()
+        g.token_name = row.name
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(model.model_dump_json(), status=status, headers=headers, mimetype="application/json")
+
+
+def model_changes(model: BaseModel) -> dict[str, Any]:
+    """The fields a client actually sent (URLs already plain strings), for a PATCH."""
+    return model.model_dump(exclude_unset=True)

@@ -1,0 +1,202 @@
+"""API views: each reads the request, calls one storage function, and answers with a schema."""
+
+from __future__ import annotations
+
+from flask import Response, request, url_for
+
+from blogroll import __version__
+from blogroll.api import bp
+from blogroll.api.requests import (
+    json_body,
+    json_response,
+    model_changes,
+    query_args,
+    require_token,
+)
+from blogroll.config import current_settings
+from blogroll.errors import ApiError
+from blogroll.opml import OpmlError, parse_opml
+from blogroll.schemas import (
+    BlogCreate,
+    BlogList,
+    BlogOut,
+    BlogQuery,
+    BlogUpdate,
+    EntryList,
+    EntryOut,
+    EntryQuery,
+    Hello,
+    ImportResult,
+)
+from blogroll.storage import blogs, entries
+from blogroll.storage.db import get_session
+from blogroll.storage.models import Blog, Entry
+
+OPML_TYPES = {"text/x-opml", "application/xml", "text/xml", "application/octet-stream"}
+
+
+@bp.get("/")
+def hello() -> Response:
+    return json_response(Hello(message=current_settings().greeting, version=__version__))
+
+
+@bp.get("/blogs")
+def list_blogs() -> Response:
+    query = query_args(BlogQuery)
+    after_id = _blog_cursor(query.cursor)
+    page = blogs.list_blogs(get_session(), tag=query.tag, after_id=after_id, limit=query.limit + 1)
+    next_url = None
+    if len(page) > query.limit:
+        page = page[: query.limit]
+        next_url = _next_page(".list_blogs", cursor=str(page[-1].id))
+    return json_response(BlogList(items=[BlogOut.of(blog) for blog in page], next=next_url))
+
+
+@bp.post("/blogs")
+@require_token
+def create_blog() -> Response:
+    new = json_body(BlogCreate)
+    session = get_session()
+    try:
+        blog = blogs.create_blog(session, blogs.NewBlog(**new.model_dump()))
+    except blogs.DuplicateFeed as duplicate:
+        raise _conflict(duplicate) from None
+    session.commit()
+    location = url_for(".get_blog", blog_id=blog.id, _external=True)
+    return json_response(BlogOut.of(blog), 201, headers={"Location": location})
+
+
+@bp.get("/blogs/<int:blog_id>")
+def get_blog(blog_id: int) -> Response:
+    return json_response(BlogOut.of(_blog_or_404(blog_id)))
+
+
+@bp.patch("/blogs/<int:blog_id>")
+@require_token
+def update_blog(blog_id: int) -> Response:
+    changes = model_changes(json_body(BlogUpdate))
+    session = get_session()
+    blog = _blog_or_404(blog_id)
+    try:
+        blogs.update_blog(session, blog, changes)
+    except blogs.DuplicateFeed as duplicate:
+        raise _conflict(duplicate) from None
+    session.commit()
+    return json_response(BlogOut.of(blog))
+
+
+@bp.delete("/blogs/<int:blog_id>")
+@require_token
+def delete_blog(blog_id: int) -> Response:
+    session = get_session()
+    blogs.delete_blog(session, _blog_or_404(blog_id))
+    session.commit()
+    return Response(status=204)
+
+
+@bp.post("/blogs/<int:blog_id>/refresh")
+@require_token
+def refresh_blog(blog_id: int) -> Response:
+    session = get_session()
+    blog = blogs.make_due(session, _blog_or_404(blog_id))
+    session.commit()
+    return json_response(BlogOut.of(blog), 202)
+
+
+@bp.post("/blogs/import")
+@require_token
+def import_blogs() -> Response:
+    data = _opml_upload()
+    try:
+        parsed = parse_opml(data)
+    except OpmlError as error:
+        raise ApiError(422, error.message, error="invalid_opml", details=error.details) from None
+    session = get_session()
+    outcome = blogs.import_blogs(session, parsed)
+    session.commit()
+    result = ImportResult(
+        added=len(outcome.added),
+        skipped=outcome.skipped,
+        items=[BlogOut.of(blog) for blog in outcome.added],
+    )
+    return json_response(result)
+
+
+@bp.get("/entries")
+def list_entries() -> Response:
+    query = query_args(EntryQuery)
+    try:
+        cursor = entries.EntryCursor.decode(query.cursor) if query.cursor else None
+    except entries.BadCursor as error:
+        raise ApiError(
+            422, str(error), details=[{"field": "cursor", "message": str(error), "type": "cursor"}]
+        ) from None
+    page = entries.list_entries(
+        get_session(),
+        limit=query.limit + 1,
+        blog_id=query.blog,
+        tag=query.tag,
+        since=query.since,
+        cursor=cursor,
+    )
+    next_url = None
+    if len(page) > query.limit:
+        page = page[: query.limit]
+        next_url = _next_page(".list_entries", cursor=entries.EntryCursor.after(page[-1]).encode())
+    return json_response(EntryList(items=[EntryOut.model_validate(e) for e in page], next=next_url))
+
+
+@bp.get("/entries/<int:entry_id>")
+def get_entry(entry_id: int) -> Response:
+    entry: Entry | None = entries.get_entry(get_session(), entry_id)
+    if entry is None:
+        raise ApiError(404, f"there is no entry with id {entry_id}")
+    return json_response(EntryOut.model_validate(entry))
+
+
+def _blog_or_404(blog_id: int) -> Blog:
+    blog = blogs.get_blog(get_session(), blog_id)
+    if blog is None:
+        raise ApiError(404, f"there is no blog with id {blog_id}")
+    return blog
+
+
+def _conflict(duplicate: blogs.DuplicateFeed) -> ApiError:
+    return ApiError(
+        409,
+        str(duplicate),
+        error="duplicate_feed",
+        details={"feed_url": duplicate.feed_url, "existing_id": duplicate.existing_id},
+    )
+
+
+def _blog_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        message = "cursor is not valid; use the `next` URL of a previous page"
+        raise ApiError(422, message, details=[{"field": "cursor", "message": message, "type": "cursor"}])
+    return int(cursor)
+
+
+def _next_page(endpoint: str, *, cursor: str) -> str:
+    """The same request with the cursor moved on, as an absolute URL."""
+    args = request.args.to_dict()
+    args["cursor"] = cursor
+    return url_for(endpoint, _external=True, **args)
+
+
+def _opml_upload() -> bytes:
+    """An OPML file sent as the raw body (an XML content type) or as multipart field `file`."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiError(
+                422,
+                "send the OPML file in the multipart field `file`",
+                details=[{"field": "file", "message": "Field required", "type": "missing"}],
+            )
+        return upload.read()
+    if request.mimetype in OPML_TYPES:
+        return request.get_data(cache=False)
+    raise ApiError(415, "send OPML as text/x-opml (or application/xml), or as multipart `file`")

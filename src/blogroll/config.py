@@ -1,0 +1,190 @@
+"""Blogroll's settings: one typed object, read from the environment, `.env` and secret files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+SECRETS_DIR = Path("/run/secrets")
+
+# Fields whose value may come from a file named by `<ENV NAME>_FILE` (Docker/Compose secrets).
+SECRET_FIELDS = ("database_url", "database_password")
+
+
+# Plain scheme names people write, mapped to the drivers Blogroll ships with.
+DEFAULT_DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "mariadb+pymysql": "mysql+pymysql",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line telling the operator how to fix it."""
+
+
+class SecretFileSource(PydanticBaseSettingsSource):
+    """Reads `X_FILE=/path` for each secret field `X`, so secrets never have to sit in the environment."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field_name in SECRET_FIELDS:
+            env_name = _env_name(field_name)
+            path = os.environ.get(f"{env_name}_FILE")
+            if not path:
+                continue
+            try:
+                values[field_name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise SettingsError(
+                    f"{env_name}_FILE={path} cannot be read ({error.strerror}): "
+                    f"point it at a readable file or set {env_name} instead"
+                ) from error
+        return values
+
+
+def _env_name(field_name: str) -> str:
+    if field_name == "database_url":
+        return "DATABASE_URL"
+    return f"BLOGROLL_{field_name.upper()}"
+
+
+class Settings(BaseSettings):
+    """Every knob of Blogroll. Names are `BLOGROLL_<FIELD>` except the standard `DATABASE_URL`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BLOGROLL_",
+        env_file=".env",
+        extra="ignore",
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
+    )
+
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` requires an explicit DATABASE_URL and hides debugging aids.",
+    )
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the embedded SQLite database; created on first run.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL: sqlite:///..., postgresql+psycopg://..., mysql+pymysql://... "
+        "Defaults to a SQLite file in the data folder.",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="Database password, if not in DATABASE_URL (use BLOGROLL_DATABASE_PASSWORD_FILE).",
+    )
+    database_connect_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to wait for the database to accept a connection."
+    )
+    database_pool_size: int = Field(default=5, ge=1, description="Connections kept per process.")
+    greeting: str = Field(
+        default="Hello from Blogroll!", description="Shown on the home page and by GET /api/v1/."
+    )
+    site_title: str = Field(default="Blogroll", description="Title of the pages and Atom feed.")
+    page_size: int = Field(default=30, ge=1, le=200, description="Entries per page on HTML pages.")
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `blogroll run`/`serve` bind to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `blogroll run`/`serve` use.")
+    web_workers: int = Field(default=2, ge=1, description="Server processes for `blogroll serve`.")
+    web_threads: int = Field(default=4, ge=1, description="Threads per server process.")
+    graceful_timeout: int = Field(
+        default=20, ge=1, description="Seconds in-flight requests get to finish on SIGTERM."
+    )
+    trusted_proxies: int = Field(
+        default=0, ge=0, description="How many proxies in front set X-Forwarded-* (1 behind nginx)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Logging level of every process."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # A `_FILE` secret beats the plain variable, which beats `.env`, which beats /run/secrets.
+        return (
+            init_settings,
+            SecretFileSource(settings_cls),
+            env_settings,
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+    @model_validator(mode="after")
+    def _production_needs_a_database(self) -> Settings:
+        if self.env == "production" and not self.database_url:
+            raise ValueError(
+                "DATABASE_URL is required when BLOGROLL_ENV=production "
+                "(set it, or DATABASE_URL_FILE, to your database server's URL)"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        """The database URL with the secret-file password filled in."""
+        if self.database_url:
+            url = make_url(self.database_url)
+            driver = DEFAULT_DRIVERS.get(url.drivername)
+            if driver:
+                url = url.set(drivername=driver)
+        else:
+            url = make_url(f"sqlite:///{(self.data_dir / 'blogroll.db').resolve()}")
+        if self.database_password is not None:
+            url = url.set(password=self.database_password.get_secret_value())
+        return url
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.sqlalchemy_url.get_backend_name() == "sqlite"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Builds settings, turning any problem into one readable `SettingsError` line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            name = _setting_name(problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}" if name else message)
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    if not location:
+        return ""
+    field = str(location[0])
+    if field == "DATABASE_URL":
+        return field
+    return _env_name(field) if field in Settings.model_fields else field
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling the current request."""
+    from flask import current_app
+
+    settings: Settings = current_app.config["BLOGROLL_SETTINGS"]
+    return settings

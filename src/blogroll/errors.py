@@ -1,0 +1,114 @@
+"""One place that turns every failure into the client's language: JSON for the API, HTML for pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from blogroll.storage.db import database_unavailable
+
+log = logging.getLogger(__name__)
+
+# Stable machine-readable codes for the HTTP errors clients see.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error the API reports on purpose, with its status, code, message and details."""
+
+    def __init__(self, status: int, message: str, *, error: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error or ERROR_CODES.get(status, "error")
+        self.message = message
+        self.details = details
+
+
+def validation_details(error: ValidationError) -> list[dict[str, str]]:
+    """One item per failing field, named by its dotted path (`tags.0`), without echoing input."""
+    return [
+        {
+            "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
+            "message": problem["msg"],
+            "type": problem["type"],
+        }
+        for problem in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def error_response(status: int, message: str, *, error: str | None = None, details: Any = None) -> Response:
+    if wants_json():
+        body = {
+            "error": error or ERROR_CODES.get(status, "error"),
+            "message": message,
+            "details": details,
+        }
+        response: Response = Response(_dumps(body), status=status, mimetype="application/json")
+    else:
+        html = render_template("error.html", status=status, message=message)
+        response = Response(html, status=status, mimetype="text/html")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="blogroll"'
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    import orjson
+
+    return orjson.dumps(body, default=str)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.message, error=error.error, details=error.details)
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(error: ValidationError) -> Response:
+        return error_response(422, "the request is not valid", details=validation_details(error))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        response = error_response(status, _describe(error))
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if database_unavailable(error):
+            log.warning("database unavailable: %s", type(error).__name__)
+            return error_response(503, "the database is not answering; try again shortly")
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, InternalServerError.description or "internal error")
+
+
+def _describe(error: HTTPException) -> str:
+    if error.code == 413:
+        return "the request body is larger than this server accepts"
+    description = error.description or error.name
+    return description

@@ -1,0 +1,126 @@
+"""OPML, the interchange format of blogrolls: parsed safely, written with a real XML library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from email.utils import format_datetime
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from pydantic import ValidationError
+
+from blogroll.errors import validation_details
+from blogroll.schemas import BlogCreate
+from blogroll.storage.blogs import NewBlog
+from blogroll.storage.models import Blog
+
+MAX_DEPTH = 32
+MAX_OUTLINES = 10_000
+
+
+class OpmlError(ValueError):
+    """The file is not OPML Blogroll can import; `details` says where, when it can."""
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+def parse_opml(data: bytes) -> list[NewBlog]:
+    """Every feed outline in the file, validated like an API request; folders become tags.
+
+    DTDs are refused outright, so no entity expansion or external entity can happen.
+    """
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        raise OpmlError(f"refused: the file declares a DTD or entities ({type(error).__name__})") from None
+    except ET.ParseError as error:
+        raise OpmlError(f"not well-formed XML: {error}") from None
+    if _local_name(root.tag) != "opml":
+        raise OpmlError("not an OPML file: the root element must be <opml>")
+    body = next((child for child in root if _local_name(child.tag) == "body"), None)
+    if body is None:
+        raise OpmlError("not an OPML file: there is no <body>")
+
+    blogs: list[NewBlog] = []
+    problems: list[dict[str, Any]] = []
+    # Iterative walk with an explicit depth bound: hostile nesting cannot exhaust the stack.
+    stack: list[tuple[ET.Element, tuple[str, ...], int]] = [(body, (), 0)]
+    count = 0
+    while stack:
+        element, folders, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise OpmlError(f"outlines are nested deeper than {MAX_DEPTH} levels")
+        outlines = [child for child in element if _local_name(child.tag) == "outline"]
+        for outline in reversed(outlines):
+            count += 1
+            if count > MAX_OUTLINES:
+                raise OpmlError(f"more than {MAX_OUTLINES} outlines")
+            feed_url = outline.get("xmlUrl")
+            title = (outline.get("title") or outline.get("text") or "").strip()
+            if feed_url is None:
+                folder = title.lower()
+                stack.append((outline, (*folders, folder) if folder else folders, depth + 1))
+                continue
+            stack.append((outline, folders, depth + 1))
+            candidate = {
+                "name": title or feed_url,
+                "feed_url": feed_url.strip(),
+                "site_url": (outline.get("htmlUrl") or "").strip() or None,
+                "description": outline.get("description") or "",
+                "tags": _tags(outline.get("category"), folders),
+            }
+            try:
+                valid = BlogCreate.model_validate(candidate)
+            except ValidationError as error:
+                problems.append({"outline": title or feed_url, "errors": validation_details(error)})
+                continue
+            blogs.append(
+                NewBlog(
+                    name=valid.name,
+                    feed_url=str(valid.feed_url),
+                    site_url=str(valid.site_url) if valid.site_url else None,
+                    description=valid.description,
+                    tags=valid.tags,
+                )
+            )
+    if problems:
+        raise OpmlError(f"{len(problems)} outline(s) are not valid; nothing was imported", problems)
+    return blogs
+
+
+def _local_name(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _tags(category: str | None, folders: tuple[str, ...]) -> list[str]:
+    """OPML categories are comma-separated and may be slash paths (`/tech/python`)."""
+    tags = list(folders)
+    for part in (category or "").split(","):
+        tags.extend(piece.strip().lower() for piece in part.split("/") if piece.strip())
+    return sorted(set(tags))[:20]
+
+
+def render_opml(blogs: Iterable[Blog], *, title: str, now: dt.datetime | None = None) -> bytes:
+    """The blogroll as OPML 2.0, readable by any feed reader."""
+    opml = ET.Element("opml", version="2.0")
+    head = ET.SubElement(opml, "head")
+    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or dt.datetime.now(dt.UTC))
+    body = ET.SubElement(opml, "body")
+    for blog in blogs:
+        attributes = {"type": "rss", "text": blog.name, "title": blog.name, "xmlUrl": blog.feed_url}
+        if blog.site_url:
+            attributes["htmlUrl"] = blog.site_url
+        if blog.description:
+            attributes["description"] = blog.description
+        if blog.tags:
+            attributes["category"] = ",".join(blog.tags)
+        ET.SubElement(body, "outline", attributes)
+    ET.indent(opml)
+    return ET.tostring(opml, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,72 @@
+"""The pages a reader sees: thin views over the storage functions, rendered by Jinja templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template, request, url_for
+
+from blogroll import __version__
+from blogroll.config import current_settings
+from blogroll.pages import bp
+from blogroll.storage import blogs, entries
+from blogroll.storage.db import get_session
+from blogroll.storage.models import Entry
+
+
+@bp.app_context_processor
+def _site() -> dict[str, Any]:
+    """Values every template (error pages included) can use."""
+    return {"site_title": current_settings().site_title, "version": __version__}
+
+
+@bp.get("/")
+def index() -> str:
+    settings = current_settings()
+    session = get_session()
+    cursor = _cursor_arg()
+    page = entries.list_entries(session, limit=settings.page_size + 1, cursor=cursor)
+    blogroll = blogs.list_blogs_by_name(session)
+    return render_template(
+        "index.html",
+        greeting=settings.greeting,
+        blogroll=blogroll,
+        blog_names={blog.id: blog.name for blog in blogroll},
+        entries=page[: settings.page_size],
+        older=_older_url(".index", page, settings.page_size),
+        first_page=cursor is None,
+    )
+
+
+@bp.get("/blogs/<int:blog_id>")
+def blog(blog_id: int) -> str:
+    settings = current_settings()
+    session = get_session()
+    found = blogs.get_blog(session, blog_id)
+    if found is None:
+        abort(404, f"There is no blog with id {blog_id}.")
+    cursor = _cursor_arg()
+    page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
+    return render_template(
+        "blog.html",
+        blog=found,
+        entries=page[: settings.page_size],
+        older=_older_url(".blog", page, settings.page_size, blog_id=blog_id),
+        first_page=cursor is None,
+    )
+
+
+def _cursor_arg() -> entries.EntryCursor | None:
+    text = request.args.get("before")
+    if not text:
+        return None
+    try:
+        return entries.EntryCursor.decode(text)
+    except entries.BadCursor:
+        abort(400, "That page link is not valid. Start again from the first page.")
+
+
+def _older_url(endpoint: str, page: list[Entry], size: int, **values: object) -> str | None:
+    if len(page) <= size:
+        return None
+    return url_for(endpoint, before=entries.EntryCursor.after(page[size - 1]).encode(), **values)

@@ -1,0 +1,189 @@
+"""The API's contract: pydantic models that validate requests, shape responses and make the OpenAPI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    UrlConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from blogroll.storage.models import URL_LENGTH
+
+
+def _rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _require_aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2026-01-31T12:00:00Z")
+    return value.astimezone(dt.UTC)
+
+
+Timestamp = Annotated[dt.datetime, PlainSerializer(_rfc3339, return_type=str)]
+AwareDatetime = Annotated[dt.datetime, AfterValidator(_require_aware)]
+WebUrl = Annotated[
+    HttpUrl,
+    UrlConstraints(max_length=URL_LENGTH, allowed_schemes=["http", "https"]),
+    PlainSerializer(str, return_type=str),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=50,
+        pattern=r"^[\w][\w .+-]*$",
+    ),
+]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields and type juggling are refused, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class BlogCreate(Strict):
+    name: Name
+    feed_url: WebUrl = Field(description="The blog's RSS or Atom feed; unique in the blogroll.")
+    site_url: WebUrl | None = Field(default=None, description="The blog's home page.")
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+
+
+class BlogUpdate(Strict):
+    """Only the fields present are changed."""
+
+    name: Name | None = None
+    feed_url: WebUrl | None = None
+    site_url: WebUrl | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    enabled: bool | None = Field(default=None, description="False stops the worker fetching it.")
+
+    @model_validator(mode="after")
+    def _only_site_url_may_be_null(self) -> BlogUpdate:
+        for name in self.model_fields_set - {"site_url"}:
+            if getattr(self, name) is None:
+                raise PydanticCustomError("null_not_allowed", f"{name} cannot be null")
+        return self
+
+
+class FetchState(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    enabled: bool
+    last_fetched_at: Timestamp | None
+    last_status: int | None = Field(description="HTTP status of the last fetch.")
+    last_error: str | None
+    consecutive_errors: int
+    next_fetch_at: Timestamp
+    etag: str | None
+    last_modified: str | None
+
+
+class BlogOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    site_url: str | None
+    feed_url: str
+    description: str
+    tags: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    fetch: FetchState
+
+    @classmethod
+    def of(cls, blog: Any) -> BlogOut:
+        return cls.model_validate(
+            {
+                "id": blog.id,
+                "name": blog.name,
+                "site_url": blog.site_url,
+                "feed_url": blog.feed_url,
+                "description": blog.description,
+                "tags": blog.tags,
+                "created_at": blog.created_at,
+                "updated_at": blog.updated_at,
+                "fetch": FetchState.model_validate(blog),
+            }
+        )
+
+
+class EntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    blog_id: int
+    guid: str
+    title: str
+    link: str | None
+    author: str
+    summary: str = Field(description="Sanitized HTML.")
+    published_at: Timestamp
+    fetched_at: Timestamp
+
+
+class BlogList(BaseModel):
+    items: list[BlogOut]
+    next: str | None = Field(description="Absolute URL of the next page, or null on the last.")
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+    next: str | None = Field(description="Absolute URL of the next page, or null on the last.")
+
+
+class Hello(BaseModel):
+    message: str
+    version: str
+
+
+class ImportResult(BaseModel):
+    added: int = Field(description="Blogs new to the blogroll.")
+    skipped: int = Field(description="Outlines whose feed was already in the blogroll.")
+    items: list[BlogOut] = Field(description="The blogs added.")
+
+
+class Error(BaseModel):
+    error: str = Field(description="A stable, machine-readable code, e.g. `validation_failed`.")
+    message: str = Field(description="What went wrong, for people.")
+    details: Any = Field(default=None, description="For validation errors: one item per field.")
+
+
+class RefreshResult(BaseModel):
+    blog: BlogOut
+
+
+class BlogQuery(BaseModel):
+    tag: Tag | None = Field(default=None, description="Only blogs with this tag.")
+    limit: int = Field(default=50, ge=1, le=200, description="Blogs per page.")
+    cursor: str | None = Field(default=None, description="From a previous page's `next` URL.")
+
+
+class EntryQuery(BaseModel):
+    blog: int | None = Field(default=None, ge=1, description="Only entries of this blog id.")
+    tag: Tag | None = Field(default=None, description="Only entries of blogs with this tag.")
+    since: AwareDatetime | None = Field(
+        default=None, description="Only entries published at or after this RFC 3339 time."
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="Entries per page.")
+    cursor: str | None = Field(default=None, description="From a previous page's `next` URL.")

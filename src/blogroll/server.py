@@ -1,0 +1,51 @@
+"""The production WSGI server: gunicorn, configured from Blogroll's settings instead of its own files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from blogroll.config import Settings
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Runs `create_app(settings)` in each gunicorn worker (after the fork, so no pool is shared)."""
+
+    def __init__(
+        self, settings: Settings, options: dict[str, Any], app_factory: Callable[[Settings], Flask]
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        self.app_factory = app_factory
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.app_factory(self.settings)
+
+
+def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "threads": settings.web_threads,
+        "worker_class": "gthread" if settings.web_threads > 1 else "sync",
+        "graceful_timeout": settings.graceful_timeout,
+        "timeout": 60,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        # Forwarded headers are handled by the app's ProxyFix, which trusts an exact number of hops.
+        "forwarded_allow_ips": "",
+        "proc_name": "blogroll",
+        "limit_request_line": 8190,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+    }

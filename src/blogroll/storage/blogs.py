@@ -1,0 +1,141 @@
+"""Plain functions over blogs: the logic the API, the pages and the CLI share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from blogroll.storage.models import Blog, BlogTag, utcnow
+
+
+class DuplicateFeed(Exception):
+    """Another blog already has this feed URL."""
+
+    def __init__(self, feed_url: str, existing_id: int | None) -> None:
+        super().__init__(f"a blog with feed_url {feed_url} already exists")
+        self.feed_url = feed_url
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True)
+class NewBlog:
+    name: str
+    feed_url: str
+    site_url: str | None = None
+    description: str = ""
+    tags: Sequence[str] = ()
+
+
+def list_blogs(
+    session: Session,
+    *,
+    tag: str | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[Blog]:
+    """Blogs in the order they were added (stable for paging); `after_id` is the paging cursor."""
+    query = select(Blog).order_by(Blog.id)
+    if tag is not None:
+        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
+    if after_id is not None:
+        query = query.where(Blog.id > after_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def list_blogs_by_name(session: Session) -> list[Blog]:
+    """The whole blogroll, alphabetically, as a reader scans it."""
+    return list(session.scalars(select(Blog).order_by(func.lower(Blog.name), Blog.id)))
+
+
+def get_blog(session: Session, blog_id: int) -> Blog | None:
+    return session.get(Blog, blog_id)
+
+
+def find_blog_by_feed_url(session: Session, feed_url: str) -> Blog | None:
+    return session.scalars(select(Blog).where(Blog.feed_url == feed_url)).first()
+
+
+def create_blog(session: Session, new: NewBlog) -> Blog:
+    """Adds a blog, due for its first fetch now. Raises DuplicateFeed if the feed is known."""
+    existing = find_blog_by_feed_url(session, new.feed_url)
+    if existing is not None:
+        raise DuplicateFeed(new.feed_url, existing.id)
+    blog = Blog(
+        name=new.name,
+        feed_url=new.feed_url,
+        site_url=new.site_url,
+        description=new.description,
+    )
+    blog.tags = list(new.tags)
+    session.add(blog)
+    _flush_or_duplicate(session, new.feed_url)
+    return blog
+
+
+def update_blog(session: Session, blog: Blog, changes: dict[str, object]) -> Blog:
+    """Applies the given field changes; a new feed URL resets the fetch state and makes it due."""
+    feed_url = changes.get("feed_url")
+    if isinstance(feed_url, str) and feed_url != blog.feed_url:
+        existing = find_blog_by_feed_url(session, feed_url)
+        if existing is not None and existing.id != blog.id:
+            raise DuplicateFeed(feed_url, existing.id)
+        blog.feed_url = feed_url
+        blog.etag = None
+        blog.last_modified = None
+        blog.next_fetch_at = utcnow()
+    for field in ("name", "site_url", "description", "enabled"):
+        if field in changes:
+            setattr(blog, field, changes[field])
+    if "tags" in changes:
+        blog.tags = list(changes["tags"])  # type: ignore[call-overload]
+    blog.updated_at = utcnow()
+    _flush_or_duplicate(session, blog.feed_url)
+    return blog
+
+
+def delete_blog(session: Session, blog: Blog) -> None:
+    session.delete(blog)
+    session.flush()
+
+
+def make_due(session: Session, blog: Blog) -> Blog:
+    """Asks the worker to fetch this blog at its next pass, even if it was disabled by errors."""
+    blog.next_fetch_at = utcnow()
+    blog.enabled = True
+    session.flush()
+    return blog
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    added: list[Blog]
+    skipped: int
+
+
+def import_blogs(session: Session, blogs: Iterable[NewBlog]) -> ImportOutcome:
+    """Adds the blogs whose feed is new; known feeds (and repeats within the file) are skipped."""
+    added: list[Blog] = []
+    skipped = 0
+    seen: set[str] = set()
+    for new in blogs:
+        if new.feed_url in seen or find_blog_by_feed_url(session, new.feed_url) is not None:
+            skipped += 1
+            continue
+        seen.add(new.feed_url)
+        added.append(create_blog(session, new))
+    return ImportOutcome(added=added, skipped=skipped)
+
+
+def _flush_or_duplicate(session: Session, feed_url: str) -> None:
+    """Flushes; a unique violation here means a concurrent writer added the same feed first."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise DuplicateFeed(feed_url, None) from error

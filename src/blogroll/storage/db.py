@@ -1,0 +1,123 @@
+"""Engines and sessions: one engine per process, one session per request or unit of work."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from blogroll.config import Settings
+
+EXTENSION_KEY = "blogroll.database"
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when an error means the database cannot be reached, rather than a bug in a query."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine tuned per backend: connect timeouts, liveness checks, and SQLite's pragmas."""
+    url = settings.sqlalchemy_url
+    backend = url.get_backend_name()
+    timeout = settings.database_connect_timeout
+    options: dict[str, Any] = {}
+    if backend == "sqlite":
+        _create_sqlite_folder(url)
+        options["connect_args"] = {"timeout": max(timeout, 5.0), "check_same_thread": False}
+    else:
+        # Check connections before use so a restarted database server heals by itself.
+        options.update(pool_pre_ping=True, pool_size=settings.database_pool_size, max_overflow=5)
+        options["pool_timeout"] = timeout
+        if backend == "postgresql":
+            options["connect_args"] = {"connect_timeout": max(1, round(timeout))}
+        elif backend == "mysql":
+            options["connect_args"] = {
+                "connect_timeout": max(1, round(timeout)),
+                "charset": "utf8mb4",
+            }
+            options["pool_recycle"] = 3600
+    engine = create_engine(url, **options)
+    if backend == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _create_sqlite_folder(url: URL) -> None:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL for readers beside a writer, and real SAVEPOINT support.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe is to let
+    SQLAlchemy emit BEGIN itself.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(connection: sqlite3.Connection, _record: object) -> None:
+        connection.isolation_level = None
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The engine and the session factory a process uses; tests rebind `sessions` to a transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+
+    def ping(self) -> None:
+        """Raises unless the database answers a trivial query."""
+        with self.sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+
+def init_app(app: Flask, database: Database) -> None:
+    app.extensions[EXTENSION_KEY] = database
+    app.teardown_appcontext(_close_session)
+
+
+def get_database(app: Flask | None = None) -> Database:
+    database: Database = (app or current_app).extensions[EXTENSION_KEY]
+    return database
+
+
+def get_session() -> Session:
+    """The current request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = get_database().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

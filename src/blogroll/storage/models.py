@@ -1,0 +1,156 @@
+"""The tables: blogs, their tags, their entries, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations say the same thing on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+URL_LENGTH = 2048
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores naive UTC (SQLite and MariaDB keep no zone) and always hands back aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Blogroll stores aware UTC times only")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def UrlString() -> String:
+    """A URL column; ASCII on MariaDB so a unique index on 2048 characters fits InnoDB's key limit."""
+    return String(URL_LENGTH).with_variant(
+        mysql.VARCHAR(URL_LENGTH, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+    )
+
+
+# Entry bodies can be long; MariaDB's TEXT stops at 64 KiB.
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy's API
+
+
+class Blog(Base):
+    __tablename__ = "blogs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    site_url: Mapped[str | None] = mapped_column(UrlString())
+    feed_url: Mapped[str] = mapped_column(UrlString(), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # Fetch state, written by the feed worker.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_fetched_at: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None]
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    consecutive_errors: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_fetch_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # Set while a worker holds the blog, so other workers (and a crashed one's successor) know.
+    claimed_until: Mapped[dt.datetime | None]
+
+    tag_rows: Mapped[list[BlogTag]] = relationship(
+        back_populates="blog",
+        cascade="all, delete-orphan",
+        order_by="BlogTag.tag",
+        lazy="selectin",
+    )
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="blog", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    @tags.setter
+    def tags(self, tags: list[str]) -> None:
+        current = {row.tag: row for row in self.tag_rows}
+        self.tag_rows = [current.get(tag) or BlogTag(tag=tag) for tag in sorted(set(tags))]
+
+
+class BlogTag(Base):
+    __tablename__ = "blog_tags"
+
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+    blog: Mapped[Blog] = relationship(back_populates="tag_rows")
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("blog_id", "guid_hash", name="uq_entries_blog_id_guid_hash"),
+        Index("ix_entries_published_at_id", "published_at", "id"),
+        Index("ix_entries_blog_id_published_at_id", "blog_id", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the guid: guids are arbitrary text, too long to index on every engine.
+    guid_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(UrlString())
+    author: Mapped[str] = mapped_column(String(500), default="")
+    summary: Mapped[str] = mapped_column(LongText, default="")
+    # When the feed gives no date, the time Blogroll first saw the entry, so ordering stays total.
+    published_at: Mapped[dt.datetime]
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    blog: Mapped[Blog] = relationship(back_populates="entries")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
