@@ -40,21 +40,23 @@ class SecretFileSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for field_name in SECRET_FIELDS:
-            env_name = _env_name(field_name)
-            path = os.environ.get(f"{env_name}_FILE")
+            variable = env_name(field_name)
+            path = os.environ.get(f"{variable}_FILE")
             if not path:
                 continue
+            alias = self.settings_cls.model_fields[field_name].validation_alias
             try:
-                values[field_name] = Path(path).read_text(encoding="utf-8").strip()
+                values[str(alias or field_name)] = Path(path).read_text(encoding="utf-8").strip()
             except OSError as error:
                 raise SettingsError(
-                    f"{env_name}_FILE={path} cannot be read ({error.strerror}): "
-                    f"point it at a readable file or set {env_name} instead"
+                    f"{variable}_FILE={path} cannot be read ({error.strerror}): "
+                    f"point it at a readable file or set {variable} instead"
                 ) from error
         return values
 
 
-def _env_name(field_name: str) -> str:
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field."""
     if field_name == "database_url":
         return "DATABASE_URL"
     return f"BLOGROLL_{field_name.upper()}"
@@ -67,7 +69,6 @@ class Settings(BaseSettings):
         env_prefix="BLOGROLL_",
         env_file=".env",
         extra="ignore",
-        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
     )
 
     env: Literal["development", "production"] = Field(
@@ -78,7 +79,7 @@ class Settings(BaseSettings):
         default=Path("data"),
         description="Folder for the embedded SQLite database; created on first run.",
     )
-    database_url: str | None = Field(
+    database_url: SecretStr | None = Field(
         default=None,
         validation_alias="DATABASE_URL",
         description="SQLAlchemy URL: sqlite:///..., postgresql+psycopg://..., mysql+pymysql://... "
@@ -145,7 +146,7 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> URL:
         """The database URL with the secret-file password filled in."""
         if self.database_url:
-            url = make_url(self.database_url)
+            url = make_url(self.database_url.get_secret_value())
             driver = DEFAULT_DRIVERS.get(url.drivername)
             if driver:
                 url = url.set(drivername=driver)
@@ -160,10 +161,14 @@ class Settings(BaseSettings):
         return self.sqlalchemy_url.get_backend_name() == "sqlite"
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Builds settings, turning any problem into one readable `SettingsError` line."""
+def load_settings(*, secrets_dir: Path = SECRETS_DIR, **overrides: Any) -> Settings:
+    """Builds settings, turning any problem into one readable `SettingsError` line.
+
+    Files in `secrets_dir` (Docker's /run/secrets) named like a variable, e.g.
+    `blogroll_database_password`, are read too.
+    """
     try:
-        return Settings(**overrides)
+        return Settings(_secrets_dir=secrets_dir if secrets_dir.is_dir() else None, **overrides)  # type: ignore[call-arg]
     except ValidationError as error:
         problems = []
         for problem in error.errors():
@@ -179,7 +184,7 @@ def _setting_name(location: tuple[int | str, ...]) -> str:
     field = str(location[0])
     if field == "DATABASE_URL":
         return field
-    return _env_name(field) if field in Settings.model_fields else field
+    return env_name(field) if field in Settings.model_fields else field
 
 
 def current_settings() -> Settings:

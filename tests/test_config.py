@@ -1,0 +1,116 @@
+"""Settings come from the environment, `.env` and secret files; mistakes stop start-up with one line."""
+
+from pathlib import Path
+
+import pytest
+
+from blogroll.config import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or checkout."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("BLOGROLL_") or name.startswith("DATABASE_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_embedded_sqlite_is_the_default(tmp_path: Path) -> None:
+    settings = load_settings(secrets_dir=tmp_path / "none")
+    assert settings.sqlalchemy_url.get_backend_name() == "sqlite"
+    assert settings.sqlalchemy_url.database == str(tmp_path / "data" / "blogroll.db")
+    assert settings.is_embedded
+
+
+def test_settings_are_read_from_blogroll_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOGROLL_GREETING", "Hi, planet!")
+    monkeypatch.setenv("BLOGROLL_PORT", "9001")
+    settings = load_settings()
+    assert settings.greeting == "Hi, planet!"
+    assert settings.port == 9001
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BLOGROLL_GREETING=from .env\n")
+    assert load_settings().greeting == "from .env"
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u@db/blogroll", "postgresql+psycopg"),
+        ("postgres://u@db/blogroll", "postgresql+psycopg"),
+        ("mysql://u@db/blogroll", "mysql+pymysql"),
+        ("mariadb://u@db/blogroll", "mysql+pymysql"),
+        ("postgresql+psycopg://u@db/blogroll", "postgresql+psycopg"),
+    ],
+)
+def test_plain_database_urls_get_the_shipped_drivers(
+    monkeypatch: pytest.MonkeyPatch, given: str, driver: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_settings().sqlalchemy_url.drivername == driver
+
+
+def test_database_password_comes_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cret-from-file\n")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://blogroll@db:5432/blogroll")
+    monkeypatch.setenv("BLOGROLL_DATABASE_PASSWORD_FILE", str(secret))
+    settings = load_settings()
+    assert settings.sqlalchemy_url.password == "s3cret-from-file"
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in settings.sqlalchemy_url.render_as_string(hide_password=True)
+
+
+def test_database_url_comes_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "database_url"
+    secret.write_text("postgresql://blogroll:pw@db/blogroll")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///ignored.db")
+    monkeypatch.setenv("DATABASE_URL_FILE", str(secret))
+    assert load_settings().sqlalchemy_url.host == "db"
+
+
+def test_secrets_directory_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "blogroll_database_password").write_text("from-run-secrets")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://blogroll@db/blogroll")
+    assert load_settings(secrets_dir=secrets).sqlalchemy_url.password == "from-run-secrets"
+
+
+def test_unreadable_secret_file_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BLOGROLL_DATABASE_PASSWORD_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("BLOGROLL_DATABASE_PASSWORD_FILE=")
+    assert "cannot be read (No such file or directory)" in message
+    assert "\n" not in message
+
+
+def test_production_requires_a_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOGROLL_ENV", "production")
+    with pytest.raises(SettingsError, match="DATABASE_URL is required when BLOGROLL_ENV=production"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("BLOGROLL_PORT", "eighty", "BLOGROLL_PORT: Input should be a valid integer"),
+        ("BLOGROLL_PORT", "70000", "BLOGROLL_PORT: Input should be less than or equal to 65535"),
+        ("BLOGROLL_ENV", "staging", "BLOGROLL_ENV: Input should be 'development' or 'production'"),
+    ],
+)
+def test_invalid_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert expected in str(raised.value)
+    assert "\n" not in str(raised.value)
