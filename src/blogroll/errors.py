@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from flask import Flask, Response, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -58,9 +59,13 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str, *, error: str | None = None, details: Any = None) -> Response:
+    code = error or ERROR_CODES.get(status, "error")
+    if status < 500:
+        # One line per client error, tagged with the request id; 5xx are logged where they happen.
+        log.info("%s %s answered %d %s", request.method, request.path, status, code)
     if wants_json():
         body = {
-            "error": error or ERROR_CODES.get(status, "error"),
+            "error": code,
             "message": message,
             "details": details,
         }
@@ -76,7 +81,6 @@ def error_response(status: int, message: str, *, error: str | None = None, detai
 
 
 def _dumps(body: dict[str, Any]) -> bytes:
-    import orjson
 
     return orjson.dumps(body, default=str)
 

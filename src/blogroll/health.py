@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
+from blogroll.config import current_settings
 from blogroll.storage.db import get_database
 
 bp = Blueprint("health", __name__)
@@ -21,7 +22,7 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response | tuple[Response, int]:
     try:
-        get_database().ping()
+        get_database().ping(timeout=current_settings().database_connect_timeout)
     except SQLAlchemyError as error:
         log.warning("not ready: database ping failed (%s)", type(error).__name__)
         return jsonify(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from email.utils import format_datetime
@@ -20,9 +21,13 @@ from blogroll.storage.models import Blog
 MAX_DEPTH = 32
 MAX_OUTLINES = 10_000
 
+# Characters XML 1.0 cannot carry at all, not even escaped (control characters, lone surrogates).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
 
 class OpmlError(ValueError):
-    """The file is not OPML Blogroll can import; `details` says where, when it can."""
+    """The file is not OPML Blogroll can import; `details` is `{"reason": ...}` for the whole file,
+    or a list of the invalid outlines with their errors."""
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -37,61 +42,73 @@ def parse_opml(data: bytes) -> list[NewBlog]:
     """
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as error:
-        raise OpmlError(f"refused: the file declares a DTD or entities ({type(error).__name__})") from None
+    except DefusedXmlException:
+        message = "the file declares a DTD; Blogroll refuses DTDs, so entities cannot be expanded"
+        raise OpmlError(message, {"reason": "dtd_forbidden"}) from None
     except ET.ParseError as error:
-        raise OpmlError(f"not well-formed XML: {error}") from None
+        line, column = error.position
+        where = {"reason": "malformed_xml", "line": line, "column": column}
+        raise OpmlError("the file is not well-formed XML", where) from None
+    except (LookupError, ValueError):  # an encoding Python's XML parser does not know or cannot use
+        raise OpmlError("the file is not well-formed XML", {"reason": "malformed_xml"}) from None
     if _local_name(root.tag) != "opml":
-        raise OpmlError("not an OPML file: the root element must be <opml>")
+        raise OpmlError("not an OPML file: the root element must be <opml>", {"reason": "not_opml"})
     body = next((child for child in root if _local_name(child.tag) == "body"), None)
     if body is None:
-        raise OpmlError("not an OPML file: there is no <body>")
+        raise OpmlError("not an OPML file: there is no <body>", {"reason": "not_opml"})
 
     blogs: list[NewBlog] = []
     problems: list[dict[str, Any]] = []
-    # Iterative walk with an explicit depth bound: hostile nesting cannot exhaust the stack.
-    stack: list[tuple[ET.Element, tuple[str, ...], int]] = [(body, (), 0)]
+    # Iterative pre-order walk (blogs come out in the file's order) with an explicit depth bound:
+    # hostile nesting cannot exhaust the stack.
+    stack: list[tuple[ET.Element, tuple[str, ...], int]] = [
+        (outline, (), 1) for outline in reversed(_outlines(body))
+    ]
     count = 0
     while stack:
-        element, folders, depth = stack.pop()
+        outline, folders, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise OpmlError(f"outlines are nested deeper than {MAX_DEPTH} levels")
-        outlines = [child for child in element if _local_name(child.tag) == "outline"]
-        for outline in reversed(outlines):
-            count += 1
-            if count > MAX_OUTLINES:
-                raise OpmlError(f"more than {MAX_OUTLINES} outlines")
-            feed_url = outline.get("xmlUrl")
-            title = (outline.get("title") or outline.get("text") or "").strip()
-            if feed_url is None:
-                folder = title.lower()
-                stack.append((outline, (*folders, folder) if folder else folders, depth + 1))
-                continue
-            stack.append((outline, folders, depth + 1))
-            candidate = {
-                "name": title or feed_url,
-                "feed_url": feed_url.strip(),
-                "site_url": (outline.get("htmlUrl") or "").strip() or None,
-                "description": outline.get("description") or "",
-                "tags": _tags(outline.get("category"), folders),
-            }
-            try:
-                valid = BlogCreate.model_validate(candidate)
-            except ValidationError as error:
-                problems.append({"outline": title or feed_url, "errors": validation_details(error)})
-                continue
-            blogs.append(
-                NewBlog(
-                    name=valid.name,
-                    feed_url=str(valid.feed_url),
-                    site_url=str(valid.site_url) if valid.site_url else None,
-                    description=valid.description,
-                    tags=valid.tags,
-                )
+            raise OpmlError(f"outlines are nested deeper than {MAX_DEPTH} levels", {"reason": "too_deep"})
+        count += 1
+        if count > MAX_OUTLINES:
+            raise OpmlError(f"more than {MAX_OUTLINES} outlines", {"reason": "too_many_outlines"})
+        feed_url = outline.get("xmlUrl")
+        title = (outline.get("title") or outline.get("text") or "").strip()
+        inner_folders = folders
+        if feed_url is None:
+            folder = title.lower()
+            inner_folders = (*folders, folder) if folder else folders
+        stack.extend((child, inner_folders, depth + 1) for child in reversed(_outlines(outline)))
+        if feed_url is None:
+            continue
+        candidate = {
+            "name": title or feed_url,
+            "feed_url": feed_url.strip(),
+            "site_url": (outline.get("htmlUrl") or "").strip() or None,
+            "description": outline.get("description") or "",
+            "tags": _tags(outline.get("category"), folders),
+        }
+        try:
+            valid = BlogCreate.model_validate(candidate)
+        except ValidationError as error:
+            problems.append({"outline": title or feed_url, "errors": validation_details(error)})
+            continue
+        blogs.append(
+            NewBlog(
+                name=valid.name,
+                feed_url=str(valid.feed_url),
+                site_url=str(valid.site_url) if valid.site_url else None,
+                description=valid.description,
+                tags=valid.tags,
             )
+        )
     if problems:
         raise OpmlError(f"{len(problems)} outline(s) are not valid; nothing was imported", problems)
     return blogs
+
+
+def _outlines(element: ET.Element) -> list[ET.Element]:
+    return [child for child in element if _local_name(child.tag) == "outline"]
 
 
 def _local_name(tag: object) -> str:
@@ -106,21 +123,28 @@ def _tags(category: str | None, folders: tuple[str, ...]) -> list[str]:
     return sorted(set(tags))[:20]
 
 
+def xml_text(text: str) -> str:
+    """`text` without the characters XML cannot hold, which ElementTree would write out regardless."""
+    return _NOT_XML.sub("", text)
+
+
 def render_opml(blogs: Iterable[Blog], *, title: str, now: dt.datetime | None = None) -> bytes:
     """The blogroll as OPML 2.0, readable by any feed reader."""
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
-    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "title").text = xml_text(title)
     ET.SubElement(head, "dateCreated").text = format_datetime(now or dt.datetime.now(dt.UTC))
     body = ET.SubElement(opml, "body")
     for blog in blogs:
-        attributes = {"type": "rss", "text": blog.name, "title": blog.name, "xmlUrl": blog.feed_url}
+        name = xml_text(blog.name)
+        attributes = {"type": "rss", "text": name, "title": name, "xmlUrl": blog.feed_url}
         if blog.site_url:
             attributes["htmlUrl"] = blog.site_url
         if blog.description:
-            attributes["description"] = blog.description
+            attributes["description"] = xml_text(blog.description)
         if blog.tags:
             attributes["category"] = ",".join(blog.tags)
         ET.SubElement(body, "outline", attributes)
     ET.indent(opml)
-    return ET.tostring(opml, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(opml, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"

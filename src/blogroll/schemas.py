@@ -14,21 +14,24 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     UrlConstraints,
-    model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from blogroll.storage.blogs import MAX_ID
 from blogroll.storage.models import URL_LENGTH
 
 
 def _rfc3339(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    """Whole seconds: MariaDB keeps no fractions, so a time must read the same before and after storing."""
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _require_aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError("give a time zone, e.g. 2026-01-31T12:00:00Z")
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
 
 
 Timestamp = Annotated[dt.datetime, PlainSerializer(_rfc3339, return_type=str)]
@@ -38,8 +41,17 @@ WebUrl = Annotated[
     UrlConstraints(max_length=URL_LENGTH, allowed_schemes=["http", "https"]),
     PlainSerializer(str, return_type=str),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+# Control characters are refused: PostgreSQL cannot store NUL, and XML (the OPML export) cannot carry them.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+]
+Description = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+    ),
+]
 Tag = Annotated[
     str,
     StringConstraints(
@@ -67,22 +79,25 @@ class BlogCreate(Strict):
     tags: Tags = Field(default_factory=list)
 
 
+def _absent(description: str | None = None) -> Any:
+    """The default of a PATCH field the client left out: None, which the client may not send itself
+    and which the schema does not mention (`exclude_unset` keeps it out of storage)."""
+    return Field(default=None, description=description, json_schema_extra=_without_default)
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    del schema["default"]
+
+
 class BlogUpdate(Strict):
-    """Only the fields present are changed."""
+    """Only the fields present are changed; only site_url may be null."""
 
-    name: Name | None = None
-    feed_url: WebUrl | None = None
+    name: Name = _absent()
+    feed_url: WebUrl = _absent()
     site_url: WebUrl | None = None
-    description: Description | None = None
-    tags: Tags | None = None
-    enabled: bool | None = Field(default=None, description="False stops the worker fetching it.")
-
-    @model_validator(mode="after")
-    def _only_site_url_may_be_null(self) -> BlogUpdate:
-        for name in self.model_fields_set - {"site_url"}:
-            if getattr(self, name) is None:
-                raise PydanticCustomError("null_not_allowed", f"{name} cannot be null")
-        return self
+    description: Description = _absent()
+    tags: Tags = _absent()
+    enabled: bool = _absent("False stops the worker fetching it.")
 
 
 class FetchState(BaseModel):
@@ -180,7 +195,7 @@ class BlogQuery(BaseModel):
 
 
 class EntryQuery(BaseModel):
-    blog: int | None = Field(default=None, ge=1, description="Only entries of this blog id.")
+    blog: int | None = Field(default=None, ge=1, le=MAX_ID, description="Only entries of this blog id.")
     tag: Tag | None = Field(default=None, description="Only entries of blogs with this tag.")
     since: AwareDatetime | None = Field(
         default=None, description="Only entries published at or after this RFC 3339 time."

@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from blogroll import __version__, schemas
 from blogroll.api import bp
+from blogroll.storage.blogs import MAX_ID
 
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {
@@ -65,16 +66,16 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": f"The {what}'s id.",
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
 
 
-WRITE = [{"bearer": []}]
+WRITE: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    models = [
+    models: list[type[BaseModel]] = [
         schemas.BlogCreate, schemas.BlogUpdate, schemas.BlogOut, schemas.BlogList,
         schemas.EntryOut, schemas.EntryList, schemas.Hello, schemas.ImportResult, schemas.Error,
     ]  # fmt: skip
@@ -86,6 +87,30 @@ def openapi_document() -> dict[str, Any]:
                 "operationId": "hello",
                 "summary": "Greeting and version",
                 "responses": _responses(200, "The greeting.", schemas.Hello),
+            },
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This OpenAPI 3.1 document",
+                "responses": {
+                    "200": {
+                        "description": "The document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            },
+        },
+        "/api/v1/docs": {
+            "get": {
+                "operationId": "apiPage",
+                "summary": "This API, as a page for people",
+                "responses": {
+                    "200": {
+                        "description": "The page.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
             },
         },
         "/api/v1/blogs": {
@@ -165,7 +190,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "responses": _responses(
-                    200, "What was added and skipped.", schemas.ImportResult, 401, 413, 415, 422
+                    200, "What was added and skipped.", schemas.ImportResult, 401, 409, 413, 415, 422
                 ),
             },
         },

@@ -27,7 +27,8 @@ def json_body(model: type[Model]) -> Model:
     try:
         data = orjson.loads(request.get_data(cache=False))
     except orjson.JSONDecodeError as error:
-        raise ApiError(400, f"the body is not valid JSON: {error}", error="malformed_json") from None
+        where = {"line": error.lineno, "column": error.colno}
+        raise ApiError(400, "the body is not valid JSON", error="malformed_json", details=where) from None
     if not isinstance(data, dict):
         raise ApiError(
             422,

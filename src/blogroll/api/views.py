@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, request, url_for
+from pydantic import BaseModel
 
 from blogroll import __version__
 from blogroll.api import bp
@@ -48,7 +51,7 @@ def list_blogs() -> Response:
     next_url = None
     if len(page) > query.limit:
         page = page[: query.limit]
-        next_url = _next_page(".list_blogs", cursor=str(page[-1].id))
+        next_url = _next_page(".list_blogs", BlogQuery, cursor=str(page[-1].id))
     return json_response(BlogList(items=[BlogOut.of(blog) for blog in page], next=next_url))
 
 
@@ -112,7 +115,10 @@ def import_blogs() -> Response:
     except OpmlError as error:
         raise ApiError(422, error.message, error="invalid_opml", details=error.details) from None
     session = get_session()
-    outcome = blogs.import_blogs(session, parsed)
+    try:
+        outcome = blogs.import_blogs(session, parsed)
+    except blogs.DuplicateFeed as duplicate:
+        raise _conflict(duplicate) from None
     session.commit()
     result = ImportResult(
         added=len(outcome.added),
@@ -142,7 +148,8 @@ def list_entries() -> Response:
     next_url = None
     if len(page) > query.limit:
         page = page[: query.limit]
-        next_url = _next_page(".list_entries", cursor=entries.EntryCursor.after(page[-1]).encode())
+        cursor_text = entries.EntryCursor.after(page[-1]).encode()
+        next_url = _next_page(".list_entries", EntryQuery, cursor=cursor_text)
     return json_response(EntryList(items=[EntryOut.model_validate(e) for e in page], next=next_url))
 
 
@@ -173,15 +180,19 @@ def _conflict(duplicate: blogs.DuplicateFeed) -> ApiError:
 def _blog_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not re.fullmatch(r"[0-9]{1,10}", cursor) or not 0 < int(cursor) <= blogs.MAX_ID:
         message = "cursor is not valid; use the `next` URL of a previous page"
         raise ApiError(422, message, details=[{"field": "cursor", "message": message, "type": "cursor"}])
     return int(cursor)
 
 
-def _next_page(endpoint: str, *, cursor: str) -> str:
-    """The same request with the cursor moved on, as an absolute URL."""
-    args = request.args.to_dict()
+def _next_page(endpoint: str, query: type[BaseModel], *, cursor: str) -> str:
+    """The same request with the cursor moved on, as an absolute URL.
+
+    Only the query's own parameters are carried over: url_for would read others such as `_anchor`
+    or `endpoint` as its own arguments.
+    """
+    args = {name: value for name, value in request.args.items() if name in query.model_fields}
     args["cursor"] = cursor
     return url_for(endpoint, _external=True, **args)
 
@@ -196,7 +207,8 @@ def _opml_upload() -> bytes:
                 "send the OPML file in the multipart field `file`",
                 details=[{"field": "file", "message": "Field required", "type": "missing"}],
             )
-        return upload.read()
+        data: bytes = upload.read()
+        return data
     if request.mimetype in OPML_TYPES:
         return request.get_data(cache=False)
     raise ApiError(415, "send OPML as text/x-opml (or application/xml), or as multipart `file`")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -10,6 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from blogroll.storage.models import Blog, BlogTag, utcnow
+
+# Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
+# driver instead of simply finding nothing).
+MAX_ID = 2**31 - 1
 
 
 class DuplicateFeed(Exception):
@@ -54,6 +59,8 @@ def list_blogs_by_name(session: Session) -> list[Blog]:
 
 
 def get_blog(session: Session, blog_id: int) -> Blog | None:
+    if not 0 < blog_id <= MAX_ID:
+        return None
     return session.get(Blog, blog_id)
 
 
@@ -73,29 +80,31 @@ def create_blog(session: Session, new: NewBlog) -> Blog:
         description=new.description,
     )
     blog.tags = list(new.tags)
-    session.add(blog)
-    _flush_or_duplicate(session, new.feed_url)
+    with _savepoint(session, new.feed_url):
+        session.add(blog)
     return blog
 
 
 def update_blog(session: Session, blog: Blog, changes: dict[str, object]) -> Blog:
     """Applies the given field changes; a new feed URL resets the fetch state and makes it due."""
-    feed_url = changes.get("feed_url")
-    if isinstance(feed_url, str) and feed_url != blog.feed_url:
+    feed_url = str(changes.get("feed_url") or blog.feed_url)
+    moved = feed_url != blog.feed_url
+    if moved:
         existing = find_blog_by_feed_url(session, feed_url)
-        if existing is not None and existing.id != blog.id:
+        if existing is not None:
             raise DuplicateFeed(feed_url, existing.id)
-        blog.feed_url = feed_url
-        blog.etag = None
-        blog.last_modified = None
-        blog.next_fetch_at = utcnow()
-    for field in ("name", "site_url", "description", "enabled"):
-        if field in changes:
-            setattr(blog, field, changes[field])
-    if "tags" in changes:
-        blog.tags = list(changes["tags"])  # type: ignore[call-overload]
-    blog.updated_at = utcnow()
-    _flush_or_duplicate(session, blog.feed_url)
+    with _savepoint(session, feed_url):
+        if moved:
+            blog.feed_url = feed_url
+            blog.etag = None
+            blog.last_modified = None
+            blog.next_fetch_at = utcnow()
+        for field in ("name", "site_url", "description", "enabled"):
+            if field in changes:
+                setattr(blog, field, changes[field])
+        if "tags" in changes:
+            blog.tags = list(changes["tags"])  # type: ignore[call-overload]
+        blog.updated_at = utcnow()
     return blog
 
 
@@ -132,10 +141,12 @@ def import_blogs(session: Session, blogs: Iterable[NewBlog]) -> ImportOutcome:
     return ImportOutcome(added=added, skipped=skipped)
 
 
-def _flush_or_duplicate(session: Session, feed_url: str) -> None:
-    """Flushes; a unique violation here means a concurrent writer added the same feed first."""
+@contextmanager
+def _savepoint(session: Session, feed_url: str) -> Iterator[None]:
+    """Makes the block's changes inside a savepoint, so that a unique violation (a concurrent writer
+    added the same feed first) undoes only them and leaves the session usable."""
     try:
         with session.begin_nested():
-            session.flush()
+            yield
     except IntegrityError as error:
         raise DuplicateFeed(feed_url, None) from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from blogroll.config import Settings
 
 EXTENSION_KEY = "blogroll.database"
+# Seconds a MariaDB/MySQL read or write may take; far above any query Blogroll makes.
+MYSQL_READ_TIMEOUT = 30
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -44,6 +47,10 @@ def make_engine(settings: Settings) -> Engine:
         elif backend == "mysql":
             options["connect_args"] = {
                 "connect_timeout": max(1, round(timeout)),
+                # PyMySQL waits for the server's greeting and replies forever without these: a frozen
+                # server would hang requests (and /readyz) instead of failing them with a 503.
+                "read_timeout": MYSQL_READ_TIMEOUT,
+                "write_timeout": MYSQL_READ_TIMEOUT,
                 "charset": "utf8mb4",
             }
             options["pool_recycle"] = 3600
@@ -80,6 +87,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+class DatabaseTimeout(OperationalError):
+    """The database did not answer in time; treated like any other unreachable database."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, None, TimeoutError(message))
+
+
+# A few threads for readiness pings; a hung ping holds one until the driver gives up.
+_PING_THREADS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-ping")
+
+
 class Database:
     """The engine and the session factory a process uses; tests rebind `sessions` to a transaction."""
 
@@ -87,8 +105,19 @@ class Database:
         self.engine = engine
         self.sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
 
-    def ping(self) -> None:
-        """Raises unless the database answers a trivial query."""
+    def ping(self, timeout: float) -> None:
+        """Raises unless the database answers a trivial query within `timeout` seconds.
+
+        The query runs in a helper thread so that a frozen server (one that accepts connections but
+        never replies) costs the caller `timeout` seconds, not the driver's much longer read timeout.
+        """
+        future = _PING_THREADS.submit(self._select_one)
+        try:
+            future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            raise DatabaseTimeout(f"no answer within {timeout:g} s") from None
+
+    def _select_one(self) -> None:
         with self.sessions() as session:
             session.execute(text("SELECT 1"))
 

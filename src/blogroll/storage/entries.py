@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from blogroll.storage.blogs import MAX_ID
 from blogroll.storage.models import BlogTag, Entry
 
 
@@ -37,9 +38,12 @@ class EntryCursor:
             published_at = dt.datetime.fromisoformat(stamp)
             if published_at.tzinfo is None:
                 raise ValueError("naive")
-            return cls(published_at=published_at, id=int(entry_id))
-        except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+            cursor = cls(published_at=published_at.astimezone(dt.UTC), id=int(entry_id))
+        except (ValueError, OverflowError, binascii.Error) as error:
             raise BadCursor("cursor is not valid; use the `next` URL of a previous page") from error
+        if not 0 < cursor.id <= MAX_ID:
+            raise BadCursor("cursor is not valid; use the `next` URL of a previous page")
+        return cursor
 
     @classmethod
     def after(cls, entry: Entry) -> EntryCursor:
@@ -74,6 +78,8 @@ def list_entries(
 
 
 def get_entry(session: Session, entry_id: int) -> Entry | None:
+    if not 0 < entry_id <= MAX_ID:
+        return None
     return session.get(Entry, entry_id)
 
 

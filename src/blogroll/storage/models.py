@@ -116,7 +116,12 @@ class BlogTag(Base):
     __tablename__ = "blog_tags"
 
     blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+    # Binary collation on MariaDB: its default one would make `cafe` and `café` the same tag.
+    tag: Mapped[str] = mapped_column(
+        String(50).with_variant(mysql.VARCHAR(50, collation="utf8mb4_bin"), "mysql", "mariadb"),
+        primary_key=True,
+        index=True,
+    )
 
     blog: Mapped[Blog] = relationship(back_populates="tag_rows")
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from blogroll.storage.blogs import MAX_ID
 from blogroll.storage.models import ApiToken
 
 TOKEN_PREFIX = "blr_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for
@@ -28,10 +29,10 @@ def create_token(session: Session, name: str) -> tuple[ApiToken, str]:
     """Returns the stored row and the token itself, which is never stored and cannot be shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, token_hash=hash_token(token))
-    session.add(row)
     try:
+        # Added inside the savepoint, so a taken name undoes only this row and the session stays usable.
         with session.begin_nested():
-            session.flush()
+            session.add(row)
     except IntegrityError as error:
         raise TokenNameTaken(f"a token named {name!r} already exists") from error
     return row, token
@@ -45,7 +46,7 @@ def revoke_token(session: Session, name_or_id: str) -> ApiToken | None:
     """Deletes the token with this name (or numeric id); returns it, or None if there is none."""
     query = select(ApiToken).where(ApiToken.name == name_or_id)
     row = session.scalars(query).first()
-    if row is None and name_or_id.isdigit():
+    if row is None and name_or_id.isdecimal() and 0 < int(name_or_id) <= MAX_ID:
         row = session.get(ApiToken, int(name_or_id))
     if row is not None:
         session.delete(row)

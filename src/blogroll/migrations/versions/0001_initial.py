@@ -69,7 +69,13 @@ def upgrade() -> None:
     op.create_table(
         "blog_tags",
         sa.Column("blog_id", sa.Integer(), nullable=False),
-        sa.Column("tag", sa.String(length=50), nullable=False),
+        sa.Column(
+            "tag",
+            sa.String(length=50)
+            .with_variant(mysql.VARCHAR(collation="utf8mb4_bin", length=50), "mariadb")
+            .with_variant(mysql.VARCHAR(collation="utf8mb4_bin", length=50), "mysql"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["blog_id"], ["blogs.id"], name=op.f("fk_blog_tags_blog_id_blogs"), ondelete="CASCADE"
         ),
