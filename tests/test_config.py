@@ -114,3 +114,13 @@ def test_invalid_values_name_the_variable(
         load_settings()
     assert expected in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_a_malformed_database_url_is_refused_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "not a url with password hunter2")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        "invalid settings: DATABASE_URL: not a database URL; "
+        "expected e.g. postgresql://user@host/db or sqlite:///path"
+    )

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 SECRETS_DIR = Path("/run/secrets")
 
@@ -115,6 +116,39 @@ class Settings(BaseSettings):
         default="INFO", description="Logging level of every process."
     )
 
+    # Feed worker
+    fetch_interval: int = Field(
+        default=30 * 60, ge=60, description="Seconds between two fetches of the same blog's feed."
+    )
+    fetch_concurrency: int = Field(default=8, ge=1, le=200, description="Feeds one worker fetches at once.")
+    fetch_per_host: int = Field(default=2, ge=1, description="Feeds fetched at once from the same host.")
+    fetch_connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to wait for a connection.")
+    fetch_read_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds to wait for each read from a feed server."
+    )
+    fetch_total_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds one fetch may take in all, redirects included."
+    )
+    max_feed_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest feed read, after decompression."
+    )
+    fetch_max_backoff: int = Field(
+        default=24 * 60 * 60, ge=60, description="Longest wait, in seconds, before retrying a failing feed."
+    )
+    fetch_poll_interval: float = Field(
+        default=15.0, gt=0, description="Seconds an idle worker waits before looking for due blogs again."
+    )
+    allow_private_feeds: bool = Field(
+        default=False,
+        description="Fetch feeds on loopback, private and link-local addresses (tests, private networks).",
+    )
+    fetch_user_agent: str | None = Field(
+        default=None, description="User-Agent of feed requests; default `Blogroll/<version> (feed reader)`."
+    )
+    embedded_worker: bool = Field(
+        default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -132,6 +166,19 @@ class Settings(BaseSettings):
             dotenv_settings,
             file_secret_settings,
         )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                make_url(value.get_secret_value())
+            except ArgumentError:
+                # The value is not echoed: it may hold a password.
+                raise ValueError(
+                    "not a database URL; expected e.g. postgresql://user@host/db or sqlite:///path"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _production_needs_a_database(self) -> Settings:
@@ -168,7 +215,7 @@ def load_settings(*, secrets_dir: Path = SECRETS_DIR, **overrides: Any) -> Setti
     `blogroll_database_password`, are read too.
     """
     try:
-        return Settings(_secrets_dir=secrets_dir if secrets_dir.is_dir() else None, **overrides)  # type: ignore[call-arg]
+        return Settings(_secrets_dir=secrets_dir if secrets_dir.is_dir() else None, **overrides)
     except ValidationError as error:
         problems = []
         for problem in error.errors():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from blogroll.config import Settings
 
@@ -24,10 +27,26 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key in NEWER_GUNICORN_SETTINGS and key not in self.cfg.settings:
+                continue
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return self.app_factory(self.settings)
+
+
+class StdoutLogger(Logger):  # type: ignore[misc]
+    """gunicorn writes its own messages to stderr; Blogroll logs everything to stdout, as Docker expects."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            if getattr(handler, "_gunicorn", False) and type(handler) is logging.StreamHandler:
+                handler.setStream(sys.stdout)
+
+
+# Settings that older gunicorn releases do not know; they are skipped there.
+NEWER_GUNICORN_SETTINGS = {"control_socket_disable"}
 
 
 def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, Any]:
@@ -41,6 +60,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         "keepalive": 5,
         "accesslog": "-",
         "errorlog": "-",
+        "logger_class": "blogroll.server.StdoutLogger",
         "loglevel": settings.log_level.lower(),
         # Forwarded headers are handled by the app's ProxyFix, which trusts an exact number of hops.
         "forwarded_allow_ips": "",
@@ -48,4 +68,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         "limit_request_line": 8190,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
+        # gunicorn 25.1+ opens a control socket at one fixed path in $HOME by default: two servers on
+        # one machine would fight over it, and a read-only container home cannot hold it.
+        "control_socket_disable": True,
     }

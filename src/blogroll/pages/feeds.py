@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from flask import Response, url_for
+from flask import Response, request, url_for
 
 from blogroll import __version__
 from blogroll.config import current_settings
-from blogroll.opml import render_opml
+from blogroll.opml import render_opml, xml_text
 from blogroll.pages import bp
+from blogroll.pages.views import web_url
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
 from blogroll.storage.models import Blog, Entry
@@ -37,7 +38,11 @@ def atom_feed() -> Response:
     latest = entries.list_entries(session, limit=ATOM_ENTRIES)
     names = {blog.id: blog for blog in blogs.list_blogs_by_name(session)}
     body = render_atom(latest, names, title=settings.site_title, subtitle=settings.greeting)
-    return Response(body, mimetype="application/atom+xml")
+    # Feed readers poll; an unchanged feed costs them a 304 instead of the whole document.
+    response = Response(body, mimetype="application/atom+xml")
+    response.add_etag()
+    response.make_conditional(request)  # turns it into a 304 in place when the ETag matches
+    return response
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -45,10 +50,11 @@ def _stamp(value: dt.datetime) -> str:
 
 
 def render_atom(latest: list[Entry], blogs_by_id: dict[int, Blog], *, title: str, subtitle: str) -> bytes:
+    """An RFC 4287 feed: every entry has an id, a title, an author and an alternate link."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
-    ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = subtitle
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = xml_text(title)
+    ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = xml_text(subtitle)
     feed_url = url_for(".atom_feed", _external=True)
     ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_url
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_url, type="application/atom+xml")
@@ -65,22 +71,26 @@ def render_atom(latest: list[Entry], blogs_by_id: dict[int, Blog], *, title: str
     for entry in latest:
         blog = blogs_by_id.get(entry.blog_id)
         item = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(item, f"{{{ATOM}}}title").text = entry.title or "(untitled)"
+        ET.SubElement(item, f"{{{ATOM}}}title").text = xml_text(entry.title) or "(untitled)"
         ET.SubElement(item, f"{{{ATOM}}}id").text = url_for(
             "api.get_entry", entry_id=entry.id, _external=True
         )
-        if entry.link:
-            ET.SubElement(item, f"{{{ATOM}}}link", rel="alternate", href=entry.link)
+        # Without a usable link of its own, an entry points at its blog's page here.
+        link = web_url(entry.link) or url_for(".blog", blog_id=entry.blog_id, _external=True)
+        ET.SubElement(item, f"{{{ATOM}}}link", rel="alternate", href=link)
         ET.SubElement(item, f"{{{ATOM}}}published").text = _stamp(entry.published_at)
-        ET.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(max(entry.published_at, entry.fetched_at))
+        # Entries carry no edit time; the publication time is the best "updated" a feed reader gets.
+        ET.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(entry.published_at)
         author = ET.SubElement(item, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = entry.author or (blog.name if blog else "")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = xml_text(entry.author or (blog.name if blog else ""))
         if entry.summary:
-            ET.SubElement(item, f"{{{ATOM}}}summary", type="html").text = entry.summary
+            ET.SubElement(item, f"{{{ATOM}}}summary", type="html").text = xml_text(entry.summary)
         if blog is not None:
             source = ET.SubElement(item, f"{{{ATOM}}}source")
-            ET.SubElement(source, f"{{{ATOM}}}title").text = blog.name
+            ET.SubElement(source, f"{{{ATOM}}}title").text = xml_text(blog.name)
             ET.SubElement(source, f"{{{ATOM}}}id").text = blog.feed_url
-            if blog.site_url:
-                ET.SubElement(source, f"{{{ATOM}}}link", rel="alternate", href=blog.site_url)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+            site = web_url(blog.site_url)
+            if site:
+                ET.SubElement(source, f"{{{ATOM}}}link", rel="alternate", href=site)
+    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, render_template, request, url_for
+from werkzeug.http import HTTP_STATUS_CODES
 
 from blogroll import __version__
 from blogroll.config import current_settings
@@ -18,6 +21,28 @@ from blogroll.storage.models import Entry
 def _site() -> dict[str, Any]:
     """Values every template (error pages included) can use."""
     return {"site_title": current_settings().site_title, "version": __version__}
+
+
+@bp.app_template_filter("web_url")
+def web_url(value: str | None) -> str | None:
+    """The URL if it is an absolute http(s) address, else None: feeds can carry `javascript:` links."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+@bp.app_template_filter("rfc3339")
+def rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@bp.app_template_filter("status_phrase")
+def status_phrase(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
 
 
 @bp.get("/")
@@ -34,7 +59,7 @@ def index() -> str:
         blog_names={blog.id: blog.name for blog in blogroll},
         entries=page[: settings.page_size],
         older=_older_url(".index", page, settings.page_size),
-        first_page=cursor is None,
+        newest=None if cursor is None else url_for(".index"),
     )
 
 
@@ -52,7 +77,7 @@ def blog(blog_id: int) -> str:
         blog=found,
         entries=page[: settings.page_size],
         older=_older_url(".blog", page, settings.page_size, blog_id=blog_id),
-        first_page=cursor is None,
+        newest=None if cursor is None else url_for(".blog", blog_id=blog_id),
     )
 
 
@@ -66,7 +91,7 @@ def _cursor_arg() -> entries.EntryCursor | None:
         abort(400, "That page link is not valid. Start again from the first page.")
 
 
-def _older_url(endpoint: str, page: list[Entry], size: int, **values: object) -> str | None:
+def _older_url(endpoint: str, page: list[Entry], size: int, **values: Any) -> str | None:
     if len(page) <= size:
         return None
     return url_for(endpoint, before=entries.EntryCursor.after(page[size - 1]).encode(), **values)

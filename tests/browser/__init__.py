@@ -1,0 +1,1 @@
+"""The browser test: headless Chromium driving a real server."""

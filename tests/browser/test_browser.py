@@ -1,0 +1,225 @@
+"""A reader with a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+The app runs in a real HTTP server on a SQLite file of its own. Screenshots of each page at phone and
+desktop widths are saved in the test's tmp folder, for people to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from blogroll import create_app
+from blogroll.config import Settings
+from blogroll.storage.blogs import NewBlog, create_blog
+from blogroll.storage.db import Database, get_database, make_engine
+from blogroll.storage.entries import guid_hash
+from blogroll.storage.models import Entry
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+TIMEOUT_MS = 15_000
+
+LONG_WORD = "Supercalifragilisticexpialidocious" * 4
+WIDE_TABLE = "<table><tr>" + "".join(f"<td>column-number-{n}</td>" for n in range(12)) + "</tr></table>"
+
+
+@pytest.fixture
+def require(request: pytest.FixtureRequest) -> Callable[[bool, str], None]:
+    """The suite's `require` from tests/conftest.py: a skip on a laptop, a failure in CI."""
+    root = request.config.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
+    assert root is not None, "tests/conftest.py is not loaded"
+    function: Callable[[bool, str], None] = root.require
+    return function
+
+
+def seed(settings: Settings) -> dict[str, int]:
+    """Three blogs with a few entries, one of each kind that could break a narrow layout."""
+    database = Database(make_engine(settings))
+    start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    ids = {}
+    with database.session() as session:
+        for name, site, description in [
+            ("Alpha", "https://alpha.example/", "Notes on gardening and small tools."),
+            ("Beta Writes About Very Long Subjects Indeed", "https://beta.example/", ""),
+            ("Gamma", None, "Feed only."),
+        ]:
+            blog = create_blog(
+                session,
+                NewBlog(
+                    name=name,
+                    feed_url=f"https://{name.split()[0].lower()}.example/feed.xml",
+                    site_url=site,
+                    description=description,
+                    tags=["python", "web"] if name == "Alpha" else [],
+                ),
+            )
+            ids[name.split()[0]] = blog.id
+        posts: list[tuple[str, str, str]] = [
+            ("Alpha", "Planting tomatoes on a balcony", "<p>Start with <em>good soil</em>.</p>"),
+            ("Beta", f"A title with a very long word: {LONG_WORD}", f"<p>{LONG_WORD}</p>"),
+            ("Alpha", "Sharpening a hand plane", f"<pre><code>{'x = 1; ' * 40}</code></pre>"),
+            ("Gamma", "Tables in posts", WIDE_TABLE),
+            (
+                "Beta",
+                "An untitled link",
+                "<p>See https://example.org/a/very/long/path/" + "segment/" * 20 + "</p>",
+            ),
+        ]
+        for number, (blog_name, title, summary) in enumerate(posts):
+            guid = f"https://{blog_name.lower()}.example/posts/{number}"
+            session.add(
+                Entry(
+                    blog_id=ids[blog_name],
+                    guid=guid,
+                    guid_hash=guid_hash(guid),
+                    title=title,
+                    link=guid,
+                    author="Ann" if blog_name == "Alpha" else "",
+                    summary=summary,
+                    published_at=start + dt.timedelta(hours=number),
+                )
+            )
+    database.engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def live_server(sqlite_settings: Settings) -> Iterator[tuple[str, dict[str, int]]]:
+    """The app in a real threaded HTTP server on a free port; yields its base URL and the blog ids."""
+    ids = seed(sqlite_settings)
+    app = create_app(sqlite_settings.model_copy(update={"greeting": "Hello from the browser test!"}))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", ids
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def browser(require: Callable[[bool, str], None]) -> Iterator[Any]:
+    require(CHROMIUM is not None, "the browser test needs Chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """`open_page(url, viewport)`: a fresh page; any failed request or console error fails the test."""
+    contexts: list[Any] = []
+    problems: list[str] = []
+
+    def open_(url: str, viewport: dict[str, int] = DESKTOP, status: int = 200, dark: bool = False) -> Any:
+        context = browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        # Failed requests are checked by their responses (the 404 page's own 404 is expected).
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and not message.text.startswith("Failed to load resource")
+                and problems.append(message.text)
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and response.url != url
+                and problems.append(f"{response.status} {response.url}")
+            ),
+        )
+        response = page.goto(url)
+        assert response is not None
+        assert response.status == status
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert problems == []
+
+
+def test_a_reader_sees_the_blogroll_and_follows_a_blog_to_its_posts(
+    live_server: tuple[str, dict[str, int]], open_page: Callable[..., Any]
+) -> None:
+    base, ids = live_server
+    page = open_page(base + "/")
+
+    assert page.title() == "Blogroll"
+    assert page.locator("h1").inner_text() == "Hello from the browser test!"
+    assert page.locator("aside.blogroll li > a:first-child").all_inner_texts() == [
+        "Alpha",
+        "Beta Writes About Very Long Subjects Indeed",
+        "Gamma",
+    ]
+    assert page.locator(".latest .entry h3").all_inner_texts()[:2] == [
+        "An untitled link",
+        "Tables in posts",
+    ]
+
+    page.get_by_role("link", name="Posts from Alpha").click()
+    page.wait_for_url(f"{base}/blogs/{ids['Alpha']}")
+
+    assert page.title() == "Alpha · Blogroll"
+    assert page.locator("main h1").inner_text() == "Alpha"
+    assert page.locator(".entry h3").all_inner_texts() == [
+        "Sharpening a hand plane",
+        "Planting tomatoes on a balcony",
+    ]
+    assert page.locator(".entry .summary em").inner_text() == "good soil"
+    assert page.locator("a.brand").get_attribute("href") == "/"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_pages_fit_the_screen_without_sideways_scrolling(
+    live_server: tuple[str, dict[str, int]],
+    open_page: Callable[..., Any],
+    viewport: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    base, ids = live_server
+    pages = {
+        "home": ("/", 200),
+        "blog": (f"/blogs/{ids['Beta']}", 200),
+        "not-found": ("/blogs/999999", 404),
+        "api": ("/api/v1/docs", 200),
+    }
+    for name, (path, status) in pages.items():
+        page = open_page(base + path, viewport=viewport, status=status)
+        shot = tmp_path / f"{name}-{viewport['width']}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 0
+
+        widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{path} is {widths[0]}px wide on a {widths[1]}px screen"
+        # The phone layout is one column; from tablet width on, the blogroll sits beside the posts.
+        if name == "home":
+            latest = page.locator("section.latest").bounding_box()
+            blogroll = page.locator("aside.blogroll").bounding_box()
+            beside = blogroll["x"] > latest["x"] + latest["width"] - 1
+            assert beside == (viewport["width"] >= 768)
+
+    dark = open_page(base + "/", viewport=viewport, dark=True)
+    dark.screenshot(path=str(tmp_path / f"home-dark-{viewport['width']}.png"), full_page=True)
+    assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(22, 22, 23)"

@@ -1,0 +1,393 @@
+"""The pages a reader sees: the home page, a blog's page, paging, escaping and HTML error pages."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from blogroll import create_app
+from blogroll.config import Settings
+from blogroll.storage.db import get_database
+from pages.conftest import Page
+
+GetPage = Callable[..., Page]
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, 1, hour, minute, tzinfo=dt.UTC)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def small_pages(app: Flask, size: int) -> None:
+    """Pages of `size` entries, so paging shows with a handful of entries."""
+    settings: Settings = app.config["BLOGROLL_SETTINGS"]
+    app.config["BLOGROLL_SETTINGS"] = settings.model_copy(update={"page_size": size})
+
+
+def follow_older_links(get_page: GetPage, path: str) -> list[Page]:
+    """Every page from `path` on, following "Older posts" until there is none."""
+    pages = [get_page(path)]
+    while older := pages[-1].findall(".//a[@rel='next']"):
+        assert len(pages) < 20, "the older-posts links go round in circles"
+        pages.append(get_page(older[0].get("href")))
+    return pages
+
+
+ENTRY_TITLES = ".//ol[@class='entries']/li/h3"
+ENTRY_META = ".//ol[@class='entries']/li/p[@class='meta']"
+BLOGROLL_SITES = ".//aside[@class='blogroll']//li/a[1]"
+BLOGROLL_POSTS = ".//aside[@class='blogroll']//li/a[2]"
+ERROR_TITLE = ".//section[@class='error']/h1"
+ERROR_MESSAGE = ".//section[@class='error']/p[1]"
+
+
+def test_home_page_greets_the_reader(get_page: GetPage) -> None:
+    page = get_page("/")
+    assert page.text(".//title") == "Blogroll"
+    assert page.text(".//h1") == "Hello from the tests!"
+
+
+def test_home_page_lists_the_blogroll_alphabetically_linking_to_each_site(
+    get_page: GetPage, add_blog: Any
+) -> None:
+    zeta = add_blog("Zeta Notes", site_url="https://zeta.example/")
+    alpha = add_blog("alpha log", site_url="https://alpha.example/")
+    feed_only = add_blog("Beta", site_url=None, feed_url="https://beta.example/feed.xml")
+
+    page = get_page("/")
+
+    assert page.links(BLOGROLL_SITES) == [
+        ("alpha log", "https://alpha.example/"),
+        ("Beta", f"/blogs/{feed_only.id}"),  # no website: its page here, not raw feed XML
+        ("Zeta Notes", "https://zeta.example/"),
+    ]
+    assert page.links(BLOGROLL_POSTS) == [
+        ("posts", f"/blogs/{alpha.id}"),
+        ("posts", f"/blogs/{feed_only.id}"),
+        ("posts", f"/blogs/{zeta.id}"),
+    ]
+    assert [a.get("aria-label") for a in page.findall(BLOGROLL_POSTS)] == [
+        "Posts from alpha log",
+        "Posts from Beta",
+        "Posts from Zeta Notes",
+    ]
+
+
+def test_home_page_shows_the_latest_entries_newest_first(
+    get_page: GetPage, add_blog: Any, add_entry: Any
+) -> None:
+    alpha = add_blog("Alpha")
+    beta = add_blog("Beta")
+    add_entry(alpha, "Alpha's first", published_at=at(9), author="Ann", link="https://alpha.example/1")
+    add_entry(beta, "Beta's only", published_at=at(11), link="https://beta.example/only")
+    add_entry(alpha, "Alpha's second", published_at=at(10, 30), link="https://alpha.example/2")
+
+    page = get_page("/")
+
+    assert page.text(".//section[@class='latest']/h2") == "Latest posts"
+    assert page.links(ENTRY_TITLES + "/a") == [
+        ("Beta's only", "https://beta.example/only"),
+        ("Alpha's second", "https://alpha.example/2"),
+        ("Alpha's first", "https://alpha.example/1"),
+    ]
+    assert page.texts(ENTRY_META) == [
+        "Beta · 2026-03-01 11:00 UTC",
+        "Alpha · 2026-03-01 10:30 UTC",
+        "Alpha · Ann · 2026-03-01 09:00 UTC",
+    ]
+    assert page.links(ENTRY_META + "/a") == [
+        ("Beta", f"/blogs/{beta.id}"),
+        ("Alpha", f"/blogs/{alpha.id}"),
+        ("Alpha", f"/blogs/{alpha.id}"),
+    ]
+    assert [time.get("datetime") for time in page.findall(ENTRY_META + "/time")] == [
+        "2026-03-01T11:00:00Z",
+        "2026-03-01T10:30:00Z",
+        "2026-03-01T09:00:00Z",
+    ]
+    assert page.findall(".//nav[@class='pager']") == []
+
+
+def test_an_empty_blogroll_says_how_to_start(get_page: GetPage) -> None:
+    page = get_page("/")
+    assert page.texts(".//p[@class='empty']") == [
+        "No posts yet. The feed worker brings them in as it fetches each blog.",
+        "No blogs yet. Add one with blogroll blogs add or the API.",
+    ]
+
+
+def test_pages_fit_a_phone_screen(get_page: GetPage, add_blog: Any) -> None:
+    blog = add_blog("Alpha")
+    for path in ("/", f"/blogs/{blog.id}", "/no-such-page"):
+        page = get_page(path, status=404 if path == "/no-such-page" else 200)
+        viewport = page.find(".//head/meta[@name='viewport']")
+        assert viewport.get("content") == "width=device-width, initial-scale=1"
+        assert page.find(".//head/link[@rel='stylesheet']").get("href") == "/static/style.css"
+
+
+def test_pages_have_no_inline_styles_or_scripts(get_page: GetPage, add_blog: Any, add_entry: Any) -> None:
+    """A strict Content-Security-Policy will forbid both."""
+    blog = add_blog("Alpha")
+    add_entry(blog, "A post", summary="<p>Hello</p>")
+    for path in ("/", f"/blogs/{blog.id}", "/no-such-page"):
+        page = get_page(path, status=404 if path == "/no-such-page" else 200)
+        assert page.findall(".//script") == []
+        assert page.findall(".//style") == []
+        assert page.findall(".//*[@style]") == []
+
+
+def test_pages_link_the_atom_feed_for_feed_readers(get_page: GetPage) -> None:
+    page = get_page("/")
+    alternate = page.find(".//head/link[@rel='alternate']")
+    assert alternate.get("type") == "application/atom+xml"
+    assert alternate.get("href") == "/feed.atom"
+    assert page.links(".//header/nav/a") == [
+        ("Atom", "/feed.atom"),
+        ("OPML", "/blogroll.opml"),
+        ("API", "/api/v1/docs"),
+    ]
+
+
+def test_older_posts_pages_through_every_entry_exactly_once(
+    app: Flask, get_page: GetPage, add_blog: Any, add_entry: Any
+) -> None:
+    small_pages(app, 2)
+    alpha = add_blog("Alpha")
+    beta = add_blog("Beta")
+    # e3 and e4 share a time across the first page's end: the cursor must break the tie by id.
+    add_entry(alpha, "e1", published_at=at(1))
+    add_entry(beta, "e2", published_at=at(2))
+    add_entry(alpha, "e3", published_at=at(3))
+    add_entry(beta, "e4", published_at=at(3))
+    add_entry(alpha, "e5", published_at=at(4))
+
+    pages = follow_older_links(get_page, "/")
+
+    assert [page.texts(ENTRY_TITLES) for page in pages] == [["e5", "e4"], ["e3", "e2"], ["e1"]]
+    assert [page.text(".//section[@class='latest']/h2") for page in pages] == [
+        "Latest posts",
+        "Older posts",
+        "Older posts",
+    ]
+    assert [page.links(".//nav[@class='pager']/a") for page in pages] == [
+        [("Older posts →", pages[1].path)],
+        [("← Newest posts", "/"), ("Older posts →", pages[2].path)],
+        [("← Newest posts", "/")],
+    ]
+    assert pages[1].path.startswith("/?before=")
+
+
+def test_a_page_link_that_was_tampered_with_is_a_400_page(get_page: GetPage, add_blog: Any) -> None:
+    blog = add_blog("Alpha")
+    for path in ("/?before=not-a-cursor", f"/blogs/{blog.id}?before=bm90LWEtZGF0ZXwx"):
+        page = get_page(path, status=400)
+        assert page.text(".//title") == "Bad Request · Blogroll"
+        assert page.text(ERROR_TITLE) == "400 Bad Request"
+        assert page.text(ERROR_MESSAGE) == "That page link is not valid. Start again from the first page."
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "0001-01-01T00:00:00+14:00|1",  # before year 1 once made UTC
+        "2026-03-01T00:00:00+00:00|99999999999999999999999",  # no database integer is that big
+        "2026-03-01T00:00:00|1",  # no time zone
+    ],
+)
+def test_a_forged_cursor_is_a_400_page(get_page: GetPage, forged: str) -> None:
+    page = get_page("/?before=" + _cursor(forged), status=400)
+    assert page.text(ERROR_MESSAGE) == "That page link is not valid. Start again from the first page."
+
+
+def test_blog_page_shows_the_blog_and_only_its_entries(
+    get_page: GetPage, add_blog: Any, add_entry: Any
+) -> None:
+    alpha = add_blog(
+        "Alpha",
+        site_url="https://alpha.example/",
+        feed_url="https://alpha.example/feed.xml",
+        description="Notes on gardening.",
+        tags=["plants", "diy"],
+    )
+    beta = add_blog("Beta")
+    add_entry(alpha, "Alpha's first", published_at=at(9), link="https://alpha.example/1")
+    add_entry(beta, "Beta's only", published_at=at(11))
+    add_entry(alpha, "Alpha's second", published_at=at(10), link="https://alpha.example/2")
+
+    page = get_page(f"/blogs/{alpha.id}")
+
+    assert page.text(".//title") == "Alpha · Blogroll"
+    assert page.text(".//main//h1") == "Alpha"
+    assert page.text(".//p[@class='description']") == "Notes on gardening."
+    assert page.links(".//article[@class='blog']/p[@class='meta']/a") == [
+        ("Website", "https://alpha.example/"),
+        ("Feed", "https://alpha.example/feed.xml"),
+    ]
+    assert page.texts(".//article[@class='blog']//span[@class='tag']") == ["diy", "plants"]
+    assert page.text(".//p[@class='fetch']") == "Not fetched yet."
+    assert page.links(ENTRY_TITLES + "/a") == [
+        ("Alpha's second", "https://alpha.example/2"),
+        ("Alpha's first", "https://alpha.example/1"),
+    ]
+    assert page.texts(ENTRY_META) == ["2026-03-01 10:00 UTC", "2026-03-01 09:00 UTC"]
+
+
+def test_blog_page_shows_the_fetch_state(get_page: GetPage, add_blog: Any, session: Any) -> None:
+    fetched = add_blog("Fetched")
+    failing = add_blog("Failing")
+    paused = add_blog("Paused")
+    fetched.last_fetched_at = at(8)
+    failing.last_fetched_at = at(8, 15)
+    failing.last_error = "HTTP 503"
+    paused.enabled = False
+    paused.last_error = "HTTP 410: the feed is gone"
+    session.commit()
+
+    assert get_page(f"/blogs/{fetched.id}").text(".//p[@class='fetch']") == (
+        "Last fetched 2026-03-01 08:00 UTC."
+    )
+    assert get_page(f"/blogs/{failing.id}").text(".//p[@class='fetch']") == (
+        "Last fetched 2026-03-01 08:15 UTC (HTTP 503)."
+    )
+    assert get_page(f"/blogs/{paused.id}").text(".//p[@class='fetch']") == (
+        "Fetching is paused: HTTP 410: the feed is gone."
+    )
+
+
+def test_blog_page_pages_through_its_entries(
+    app: Flask, get_page: GetPage, add_blog: Any, add_entry: Any
+) -> None:
+    small_pages(app, 2)
+    alpha = add_blog("Alpha")
+    beta = add_blog("Beta")
+    for hour in range(1, 6):
+        add_entry(alpha, f"a{hour}", published_at=at(hour))
+        add_entry(beta, f"b{hour}", published_at=at(hour))
+
+    pages = follow_older_links(get_page, f"/blogs/{alpha.id}")
+
+    assert [page.texts(ENTRY_TITLES) for page in pages] == [["a5", "a4"], ["a3", "a2"], ["a1"]]
+    assert [page.text(".//section[@class='posts']/h2") for page in pages] == [
+        "Posts",
+        "Older posts",
+        "Older posts",
+    ]
+    assert pages[1].path.startswith(f"/blogs/{alpha.id}?before=")
+    assert pages[2].links(".//nav[@class='pager']/a") == [("← Newest posts", f"/blogs/{alpha.id}")]
+
+
+def test_a_blog_without_entries_says_so(get_page: GetPage, add_blog: Any) -> None:
+    blog = add_blog("Quiet")
+    page = get_page(f"/blogs/{blog.id}")
+    assert page.texts(".//p[@class='empty']") == [
+        "No posts yet. The feed worker brings them in as it fetches each blog."
+    ]
+
+
+@pytest.mark.parametrize("path", ["/blogs/999999", "/blogs/not-a-number", "/no-such-page"])
+def test_unknown_pages_are_404_html_pages(get_page: GetPage, path: str) -> None:
+    page = get_page(path, status=404)
+    assert page.text(".//title") == "Not Found · Blogroll"
+    assert page.text(ERROR_TITLE) == "404 Not Found"
+    assert page.links(".//section[@class='error']//a") == [("Back to the blogroll", "/")]
+
+
+def test_unknown_blog_page_names_the_id(get_page: GetPage) -> None:
+    assert get_page("/blogs/999999", status=404).text(ERROR_MESSAGE) == "There is no blog with id 999999."
+
+
+def test_a_wrong_method_is_a_405_html_page(client: FlaskClient) -> None:
+    response = client.post("/")
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert Page(response.text).text(ERROR_TITLE) == "405 Method Not Allowed"
+
+
+def test_errors_under_the_api_stay_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert response.json is not None
+    assert response.json["error"] == "not_found"
+
+
+def test_a_database_that_is_down_gives_a_503_html_page() -> None:
+    down = f"postgresql+psycopg://blogroll:secret@127.0.0.1:{closed_port()}/blogroll"
+    app = create_app(Settings(_env_file=None, database_url=down, log_level="WARNING"))  # type: ignore[call-arg]
+    response = app.test_client().get("/")
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == "5"
+    page = Page(response.text)
+    assert page.text(ERROR_TITLE) == "503 Service Unavailable"
+    assert page.text(ERROR_MESSAGE) == "the database is not answering; try again shortly"
+    assert "secret" not in response.text
+    get_database(app).engine.dispose()
+
+
+def test_names_titles_and_authors_are_escaped(client: FlaskClient, add_blog: Any, add_entry: Any) -> None:
+    blog = add_blog('<script>alert("name")</script>', description="<b>bold</b> & <i>italic</i>")
+    add_entry(blog, '<script>alert("title")</script>', author="<img src=x onerror=alert(1)>")
+
+    for path in ("/", f"/blogs/{blog.id}"):
+        html = client.get(path).text
+        assert "<script>" not in html
+        assert "<img" not in html
+        assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in html
+    page = Page(client.get(f"/blogs/{blog.id}").text)
+    assert page.text(".//main//h1") == '<script>alert("name")</script>'
+    assert page.text(".//p[@class='description']") == "<b>bold</b> & <i>italic</i>"
+    assert page.texts(ENTRY_TITLES) == ['<script>alert("title")</script>']
+    assert page.texts(ENTRY_META) == ["<img src=x onerror=alert(1)> · 2026-01-01 01:00 UTC"]
+
+
+def test_stored_summaries_render_as_html(get_page: GetPage, add_blog: Any, add_entry: Any) -> None:
+    """Summaries are sanitized before they are stored, so the pages show them as the blog wrote them."""
+    blog = add_blog("Alpha")
+    add_entry(
+        blog, "Rich", summary='<p>Hello <em>world</em>, see <a href="https://alpha.example/">this</a>.</p>'
+    )
+
+    page = get_page("/")
+
+    summary = page.find(".//ol[@class='entries']/li/div[@class='summary']")
+    assert summary.find("p/em") is not None
+    assert page.text(".//div[@class='summary']/p/em") == "world"
+    assert page.links(".//div[@class='summary']/p/a") == [("this", "https://alpha.example/")]
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "/relative/path"]
+)
+def test_entry_links_that_are_not_web_addresses_are_not_links(
+    client: FlaskClient, add_blog: Any, add_entry: Any, link: str
+) -> None:
+    blog = add_blog("Alpha")
+    add_entry(blog, "Suspicious", link=link)
+
+    html = client.get("/").text
+
+    assert "alert" not in html
+    assert "/relative/path" not in html
+    page = Page(html)
+    assert page.texts(ENTRY_TITLES) == ["Suspicious"]
+    assert page.findall(ENTRY_TITLES + "/a") == []
