@@ -141,7 +141,7 @@ def app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
     app = create_app(settings)
     app.config["TESTING"] = True
     database = db.get_database(app)
-    database.sessions = sessions
+    database.use_sessions(sessions)
     yield app
     database.engine.dispose()
 

@@ -122,5 +122,5 @@ def test_a_malformed_database_url_is_refused_without_echoing_it(monkeypatch: pyt
         load_settings()
     assert str(raised.value) == (
         "invalid settings: DATABASE_URL: not a database URL; "
-        "expected e.g. postgresql://user@host/db or sqlite:///path"
+        "expected sqlite:///path, postgresql://user@host/db or mysql://user@host/db"
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from blogroll import __version__, create_app
@@ -40,8 +40,19 @@ class Context:
     @property
     def database(self) -> Database:
         if self._database is None:
-            self._database = Database(make_engine(self.settings))
+            try:
+                self._database = Database(make_engine(self.settings))
+            except (ArgumentError, ImportError) as error:
+                # The URL itself is not repeated: it may hold a password.
+                raise click.ClickException(
+                    f"DATABASE_URL is not a database URL Blogroll can use ({_first_line(error)}); "
+                    "use sqlite:///PATH, postgresql://USER@HOST/DB or mysql://USER@HOST/DB"
+                ) from None
         return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -58,22 +69,46 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 
 def _database_problem(error: SQLAlchemyError, settings: Settings) -> str:
     where = settings.sqlalchemy_url.render_as_string(hide_password=True)
-    if database_unavailable(error):
-        return f"cannot reach the database at {where}: {error.__class__.__name__}; is it running?"
-    if "no such table" in str(error) or "doesn't exist" in str(error) or "does not exist" in str(error):
+    reason = _first_line(error)
+    # Checked first: SQLite reports a missing table as an OperationalError, like an unreachable server.
+    if _missing_table(error):
         return f"the database at {where} has no Blogroll tables yet; run `blogroll db upgrade`"
-    return f"database error at {where}: {error.__class__.__name__}"
+    if database_unavailable(error):
+        return (
+            f"cannot reach the database at {where} ({reason}); "
+            "is it running, and are the URL and password right?"
+        )
+    return f"database error at {where}: {reason}"
+
+
+def _missing_table(error: SQLAlchemyError) -> bool:
+    message = str(getattr(error, "orig", None) or error)
+    if isinstance(error, OperationalError):
+        return "no such table" in message  # SQLite; the servers raise ProgrammingError
+    return isinstance(error, ProgrammingError) and ("doesn't exist" in message or "does not exist" in message)
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's own words, one line: what an operator needs, without SQL or a traceback."""
+    original = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(original).__name__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="blogroll")
-def main() -> None:
+@click.pass_context
+def main(click_context: click.Context) -> None:
     """Blogroll: a community's list of blogs and their latest posts."""
+    # One Context for the whole command line, its connections closed when the command ends.
+    click_context.call_on_close(click_context.ensure_object(Context).close)
 
 
 @main.command()
 @click.option("--host", help="Address to listen on (default: BLOGROLL_HOST, 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default: BLOGROLL_PORT, 8000).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to listen on (default: BLOGROLL_PORT, 8000)."
+)
 @pass_context
 def run(context: Context, host: str | None, port: int | None) -> None:
     """Run Blogroll on one machine: migrate the database if needed, then serve it."""
@@ -84,6 +119,10 @@ def run(context: Context, host: str | None, port: int | None) -> None:
     host = host or settings.host
     port = port or settings.port
     options = gunicorn_options(settings, host=host, port=port, workers=1)
+    # The feed worker runs as a thread of the one web worker process, so nothing else is needed.
+    from blogroll.worker.embedded import embedded_worker_hooks
+
+    options.update(embedded_worker_hooks(settings))
     click.echo(f"Blogroll {__version__} on http://{host}:{port}/ (database: {_where(settings)})")
     GunicornServer(settings, options, create_app).run()
 
@@ -95,6 +134,7 @@ def serve(context: Context) -> None:
     from blogroll.server import GunicornServer, gunicorn_options
 
     settings = context.settings
+    _check_schema(context)
     options = gunicorn_options(settings, host=settings.host, port=settings.port, workers=settings.web_workers)
     GunicornServer(settings, options, create_app).run()
 
@@ -113,11 +153,32 @@ def db_upgrade(context: Context) -> None:
 
 
 def _migrate(context: Context) -> None:
+    engine = context.database.engine
     try:
-        if not is_current(context.database.engine):
-            upgrade(context.database.engine)
+        if not is_current(engine):
+            upgrade(engine)
     except SQLAlchemyError as error:
         raise click.ClickException(_database_problem(error, context.settings)) from None
+    finally:
+        # Server workers fork from this process; they must not inherit its connections.
+        engine.dispose()
+
+
+def _check_schema(context: Context) -> None:
+    """Refuses to serve an old schema; a database that is down is only a warning (see /readyz)."""
+    engine = context.database.engine
+    try:
+        current = is_current(engine)
+    except SQLAlchemyError as error:
+        problem = _database_problem(error, context.settings)
+        click.echo(f"Warning: {problem} Serving anyway: /readyz tells when the database answers.", err=True)
+        return
+    finally:
+        engine.dispose()
+    if not current:
+        raise click.ClickException(
+            f"the database at {_where(context.settings)} is not up to date; run `blogroll db upgrade` first"
+        )
 
 
 def _where(settings: Settings) -> str:
@@ -196,14 +257,24 @@ def blogs_import(context: Context, file: Any) -> None:
     try:
         parsed = parse_opml(file.read())
     except OpmlError as error:
-        lines = [f"cannot import {file.name}: {error.message}"]
-        for problem in error.details or []:
-            for field in problem["errors"]:
-                lines.append(f"  {problem['outline']}: {field['field']}: {field['message']}")
-        raise click.ClickException("\n".join(lines)) from None
+        raise click.ClickException(_opml_problem(file.name, error)) from None
     with context.session() as session:
         outcome = blog_store.import_blogs(session, parsed)
         click.echo(f"Imported {len(outcome.added)} blog(s); skipped {outcome.skipped} already known.")
+
+
+def _opml_problem(name: str, error: Any) -> str:
+    """One line for a bad file, then one line per invalid outline (details: a dict or a list)."""
+    details = error.details
+    where = ""
+    if isinstance(details, dict) and "line" in details:
+        where = f" (line {details['line']}, column {details['column']})"
+    lines = [f"cannot import {name}: {error.message}{where}"]
+    if isinstance(details, list):
+        for problem in details:
+            for field in problem["errors"]:
+                lines.append(f"  {problem['outline']}: {field['field']}: {field['message']}")
+    return "\n".join(lines)
 
 
 @blogs.command("export")
@@ -269,6 +340,13 @@ def _validation_lines(error: ValidationError) -> str:
     from blogroll.errors import validation_details
 
     return "; ".join(f"{item['field']}: {item['message']}" for item in validation_details(error))
+
+
+# The feed worker's commands live with the worker (imported last: they use this module's Context).
+from blogroll.worker.commands import fetch, worker  # noqa: E402
+
+main.add_command(worker)
+main.add_command(fetch)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -176,7 +176,7 @@ class Settings(BaseSettings):
             except ArgumentError:
                 # The value is not echoed: it may hold a password.
                 raise ValueError(
-                    "not a database URL; expected e.g. postgresql://user@host/db or sqlite:///path"
+                    "not a database URL; expected sqlite:///path, postgresql://user@host/db or mysql://user@host/db"
                 ) from None
         return value
 

@@ -46,7 +46,7 @@ def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Ca
     def make(**overrides: Any) -> Flask:
         app = create_app(settings.model_copy(update=overrides))
         app.config["TESTING"] = True
-        db.get_database(app).sessions = sessions
+        db.get_database(app).use_sessions(sessions)
         apps.append(app)
         return app
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from blogroll.config import Settings
 
 EXTENSION_KEY = "blogroll.database"
+# Execution option marking connections whose transactions will write (SQLite then locks up front).
+WRITES = "blogroll_writes"
 # Seconds a MariaDB/MySQL read or write may take; far above any query Blogroll makes.
 MYSQL_READ_TIMEOUT = 30
 
@@ -69,7 +71,10 @@ def _configure_sqlite(engine: Engine) -> None:
     """Foreign keys on, WAL for readers beside a writer, and real SAVEPOINT support.
 
     pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe is to let
-    SQLAlchemy emit BEGIN itself.
+    SQLAlchemy emit BEGIN itself. Transactions that will write (see `WRITES`) use BEGIN IMMEDIATE:
+    one that reads and then writes while another connection commits (the web app beside the feed
+    worker) would otherwise fail at once with "database is locked"; taking the write lock up front
+    makes it wait its turn. Reads keep a plain BEGIN, so under WAL they never wait for anyone.
     """
 
     @event.listens_for(engine, "connect")
@@ -84,7 +89,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 class DatabaseTimeout(OperationalError):
@@ -104,6 +110,13 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+        self.write_sessions: sessionmaker[Session] = sessionmaker(
+            engine.execution_options(**{WRITES: True}), expire_on_commit=False
+        )
+
+    def use_sessions(self, sessions: sessionmaker[Session]) -> None:
+        """Routes every session, reading or writing, through `sessions` (tests: a rolled-back one)."""
+        self.sessions = self.write_sessions = sessions
 
     def ping(self, timeout: float) -> None:
         """Raises unless the database answers a trivial query within `timeout` seconds.
@@ -124,7 +137,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
-        with self.sessions() as session, session.begin():
+        with self.write_sessions() as session, session.begin():
             yield session
 
 
@@ -141,7 +154,9 @@ def get_database(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = get_database().sessions()
+        database = get_database()
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        g.db_session = database.write_sessions() if writes else database.sessions()
     session: Session = g.db_session
     return session
 

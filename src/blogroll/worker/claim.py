@@ -1,0 +1,150 @@
+"""Claiming due blogs, so that several workers never fetch the same blog at once.
+
+A claim is a lease: `claimed_until` says until when the blog belongs to the worker that claimed it.
+A worker that crashes leaves its claims behind, and they simply expire. PostgreSQL and MariaDB pick
+the rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent workers take different blogs
+without waiting for each other; SQLite, which has one writer at a time, claims with a single
+conditional `UPDATE ... RETURNING`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, Row, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from blogroll.storage.db import Database
+from blogroll.storage.models import Blog, utcnow
+
+CLAIMED_COLUMNS = (Blog.id, Blog.feed_url, Blog.etag, Blog.last_modified, Blog.consecutive_errors)
+if TYPE_CHECKING:
+    ClaimedRow = Row[int, str, str | None, str | None, int]
+# The worker's bookkeeping is not an edit of the blog: UPDATEs keep `updated_at` as it was.
+KEEP_UPDATED_AT = {"updated_at": Blog.updated_at}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A blog this worker may fetch until `until`, with what the fetch needs to know."""
+
+    blog_id: int
+    feed_url: str
+    etag: str | None
+    last_modified: str | None
+    consecutive_errors: int
+    until: dt.datetime
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.feed_url).hostname or ""
+
+
+def lease_time(now: dt.datetime, lease: dt.timedelta) -> dt.datetime:
+    """When a lease taken now ends, in whole seconds: MariaDB keeps no fractions, and a claim is
+    recognised by its exact `claimed_until`."""
+    return (now + lease).replace(microsecond=0)
+
+
+def claim_due(
+    database: Database,
+    *,
+    limit: int,
+    lease: dt.timedelta,
+    due_by: dt.datetime | None = None,
+    blog_ids: Collection[int] | None = None,
+) -> list[Claim]:
+    """Claims up to `limit` enabled blogs due by `due_by` (default now) that nobody holds."""
+    now = utcnow()
+    until = lease_time(now, lease)
+    conditions = _claimable(now, due_by or now, blog_ids)
+    with database.session() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            rows = _claim_with_update(session, conditions, limit, until)
+        else:
+            rows = _claim_skipping_locked(session, conditions, limit, until)
+    return [
+        Claim(
+            blog_id=blog_id,
+            feed_url=feed_url,
+            etag=etag,
+            last_modified=last_modified,
+            consecutive_errors=consecutive_errors,
+            until=until,
+        )
+        for blog_id, feed_url, etag, last_modified, consecutive_errors in sorted(rows)
+    ]
+
+
+def release(database: Database, claims: Sequence[Claim]) -> None:
+    """Gives blogs back unfetched (the worker is stopping), so another worker can take them now."""
+    if not claims:
+        return
+    with database.session() as session:
+        for claim in claims:
+            session.execute(
+                update(Blog)
+                .where(Blog.id == claim.blog_id, Blog.claimed_until == claim.until)
+                .values(claimed_until=None, **KEEP_UPDATED_AT),
+                execution_options={"synchronize_session": False},
+            )
+
+
+def make_all_due(session: Session) -> None:
+    """Every enabled blog becomes due now, failing ones included (`blogroll fetch` without --once)."""
+    session.execute(
+        update(Blog).where(Blog.enabled == true()).values(next_fetch_at=utcnow(), **KEEP_UPDATED_AT),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _claimable(
+    now: dt.datetime, due_by: dt.datetime, blog_ids: Collection[int] | None
+) -> list[ColumnElement[bool]]:
+    conditions = [
+        Blog.enabled == true(),
+        Blog.next_fetch_at <= due_by,
+        or_(Blog.claimed_until.is_(None), Blog.claimed_until <= now),
+    ]
+    if blog_ids is not None:
+        conditions.append(Blog.id.in_(list(blog_ids)))
+    return conditions
+
+
+def _claim_skipping_locked(
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, until: dt.datetime
+) -> Sequence[ClaimedRow]:
+    """PostgreSQL and MariaDB: lock the chosen rows, skipping rows another worker is claiming."""
+    rows = session.execute(
+        select(*CLAIMED_COLUMNS)
+        .where(*conditions)
+        .order_by(Blog.next_fetch_at, Blog.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if rows:
+        session.execute(
+            update(Blog)
+            .where(Blog.id.in_([row[0] for row in rows]))
+            .values(claimed_until=until, **KEEP_UPDATED_AT),
+            execution_options={"synchronize_session": False},
+        )
+    return rows
+
+
+def _claim_with_update(
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, until: dt.datetime
+) -> Sequence[ClaimedRow]:
+    """SQLite: one statement that takes the write lock first, so two workers cannot both claim a row."""
+    chosen = select(Blog.id).where(*conditions).order_by(Blog.next_fetch_at, Blog.id).limit(limit)
+    return session.execute(
+        update(Blog)
+        .where(Blog.id.in_(chosen.scalar_subquery()), *conditions)
+        .values(claimed_until=until, **KEEP_UPDATED_AT)
+        .returning(*CLAIMED_COLUMNS),
+        execution_options={"synchronize_session": False},
+    ).all()

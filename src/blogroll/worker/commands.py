@@ -1,0 +1,82 @@
+"""`blogroll worker` and `blogroll fetch`: the feed worker as a service, and one pass for cron and tests."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+import click
+
+from blogroll import logs
+from blogroll.storage import blogs as blog_store
+from blogroll.storage.migrate import is_current
+from blogroll.worker.claim import make_all_due
+from blogroll.worker.runner import Report, Runner
+
+if TYPE_CHECKING:
+    from blogroll.cli import Context
+
+
+def _context() -> Context:
+    # Imported here: blogroll.cli imports this module to register the commands.
+    from blogroll.cli import Context
+
+    return click.get_current_context().ensure_object(Context)
+
+
+@click.command()
+def worker() -> None:
+    """Fetch feeds as they fall due, until stopped (SIGTERM or Ctrl-C)."""
+    context = _context()
+    runner = _runner(context)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: runner.stop())
+    try:
+        runner.run_forever()
+    finally:
+        runner.close()
+
+
+@click.command()
+@click.option("--blog", "blog_id", type=int, help="Fetch only this blog, now, even if it is not due.")
+@click.option("--once", is_flag=True, help="Only the blogs due now, as the schedule says (for cron).")
+def fetch(blog_id: int | None, once: bool) -> None:
+    """Fetch feeds in one pass and exit: every enabled blog, or with --once only the due ones."""
+    context = _context()
+    blog_ids: Collection[int] | None = None
+    with context.session() as session:
+        if blog_id is not None:
+            blog = blog_store.get_blog(session, blog_id)
+            if blog is None:
+                raise click.ClickException(f"there is no blog with id {blog_id}")
+            blog_store.make_due(session, blog)
+            blog_ids = [blog_id]
+        elif not once:
+            make_all_due(session)
+    runner = _runner(context)
+    try:
+        report = runner.run_pass(blog_ids=blog_ids)
+    finally:
+        runner.close()
+    click.echo(report.summary())
+    if blog_id is not None:
+        _explain_one(blog_id, report)
+
+
+def _runner(context: Context) -> Runner:
+    settings = context.settings
+    logs.configure(settings.log_level)
+    with context.session():
+        if not is_current(context.database.engine):
+            raise click.ClickException("the database schema is not up to date; run `blogroll db upgrade`")
+    return Runner(settings, context.database)
+
+
+def _explain_one(blog_id: int, report: Report) -> None:
+    """`fetch --blog` is how people debug a feed, so it says what happened and fails if the fetch did."""
+    if not report.outcomes:
+        raise click.ClickException(f"blog {blog_id} is being fetched by another worker; try again shortly")
+    outcome = report.outcomes[0]
+    if outcome.kind == "failed":
+        raise click.ClickException(f"blog {blog_id}: {outcome.error}")

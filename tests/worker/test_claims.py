@@ -1,0 +1,133 @@
+"""Claims: each due blog goes to exactly one worker, and a crashed worker's claims expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import update
+
+from blogroll.storage.db import Database, make_engine
+from blogroll.storage.models import Blog, utcnow
+from blogroll.worker.claim import claim_due, release
+from blogroll.worker.fetch import FetchError
+from blogroll.worker.runner import Report, Runner
+from blogroll.worker.store import ClaimLost, store_failure
+
+from .conftest import FeedServer, Harness, Reply, worker_settings
+from .feeds import RSS20, rss
+
+LEASE = dt.timedelta(minutes=5)
+
+
+def test_a_claimed_blog_is_not_claimed_again(harness: Harness, feed_server: FeedServer) -> None:
+    ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(3)]
+
+    first = claim_due(harness.database, limit=10, lease=LEASE)
+    second = claim_due(harness.database, limit=10, lease=LEASE)
+
+    assert [claim.blog_id for claim in first] == ids
+    assert second == []
+    assert harness.blog(ids[0]).claimed_until == first[0].until
+
+
+def test_claims_take_at_most_the_limit(harness: Harness, feed_server: FeedServer) -> None:
+    ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(5)]
+
+    claimed = [claim_due(harness.database, limit=2, lease=LEASE) for _ in range(3)]
+
+    assert [[claim.blog_id for claim in batch] for batch in claimed] == [ids[:2], ids[2:4], ids[4:]]
+
+
+def test_only_enabled_blogs_that_are_due_are_claimed(harness: Harness, feed_server: FeedServer) -> None:
+    due = harness.add_blog(feed_server.url("/due.xml"))
+    later = harness.add_blog(feed_server.url("/later.xml"))
+    disabled = harness.add_blog(feed_server.url("/disabled.xml"))
+    with harness.database.session() as session:
+        session.execute(update(Blog).where(Blog.id == later).values(next_fetch_at=utcnow() + LEASE))
+        session.execute(update(Blog).where(Blog.id == disabled).values(enabled=False))
+
+    claimed = claim_due(harness.database, limit=10, lease=LEASE)
+
+    assert [claim.blog_id for claim in claimed] == [due]
+
+
+def test_claiming_is_not_an_edit_of_the_blog(harness: Harness, feed_server: FeedServer) -> None:
+    blog_id = harness.add_blog(feed_server.url("/feed.xml"))
+    updated_at = harness.blog(blog_id).updated_at
+
+    claims = claim_due(harness.database, limit=1, lease=LEASE)
+    release(harness.database, claims)
+
+    blog = harness.blog(blog_id)
+    assert (blog.updated_at, blog.claimed_until) == (updated_at, None)
+
+
+def test_a_crashed_workers_claims_expire(harness: Harness, feed_server: FeedServer) -> None:
+    blog_id = harness.add_blog(feed_server.url("/feed.xml"))
+    # A lease that has already run out, as a crashed worker's does in the end.
+    [stale] = claim_due(harness.database, limit=1, lease=dt.timedelta(seconds=-1))
+
+    [fresh] = claim_due(harness.database, limit=1, lease=LEASE)
+
+    assert fresh.blog_id == stale.blog_id == blog_id
+    # Should the first worker come back, it writes nothing: the blog is the second one's now.
+    with pytest.raises(ClaimLost), harness.database.session() as session:
+        store_failure(session, stale, FetchError("late"), settings=harness.settings, now=utcnow())
+    blog = harness.blog(blog_id)
+    assert (blog.consecutive_errors, blog.last_error, blog.claimed_until) == (0, None, fresh.until)
+
+
+def test_a_deleted_blogs_result_is_dropped(harness: Harness, feed_server: FeedServer) -> None:
+    blog_id = harness.add_blog(feed_server.url("/feed.xml"))
+    [claim] = claim_due(harness.database, limit=1, lease=LEASE)
+    with harness.database.session() as session:
+        session.delete(session.get(Blog, blog_id))
+
+    with pytest.raises(ClaimLost), harness.database.session() as session:
+        store_failure(session, claim, FetchError("late"), settings=harness.settings, now=utcnow())
+
+
+def test_two_workers_fetch_each_due_blog_exactly_once(harness: Harness, feed_server: FeedServer) -> None:
+    count = 40
+    for n in range(count):
+        url = feed_server.route(f"/many/{n}.xml", Reply(body=rss((f"post-{n}", f"Post {n}")), delay=0.01))
+        harness.add_blog(url, name=f"Blog {n}")
+    databases = [Database(make_engine(harness.settings)) for _ in range(2)]
+    runners = [Runner(worker_settings(harness.database_url), database) for database in databases]
+    start = threading.Barrier(len(runners))
+    reports: list[Report] = []
+
+    def work(runner: Runner) -> None:
+        start.wait(timeout=10)
+        reports.append(runner.run_pass())
+
+    threads = [threading.Thread(target=work, args=(runner,)) for runner in runners]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+    finally:
+        for runner, database in zip(runners, databases, strict=True):
+            runner.close()
+            database.engine.dispose()
+
+    assert {path: hits for path, hits in feed_server.hits.items()} == {
+        f"/many/{n}.xml": 1 for n in range(count)
+    }
+    assert sum(report.count("stored") for report in reports) == count
+    assert sum(report.new for report in reports) == count
+    assert claim_due(harness.database, limit=count, lease=LEASE) == [], "every blog is scheduled ahead"
+
+
+def test_a_second_pass_fetches_nothing_that_is_not_due(harness: Harness, feed_server: FeedServer) -> None:
+    harness.add_blog(feed_server.route("/feed.xml", Reply(body=RSS20)))
+
+    harness.fetch()
+    report = harness.fetch()
+
+    assert report.outcomes == []
+    assert feed_server.hits["/feed.xml"] == 1
