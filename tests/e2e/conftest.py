@@ -1,0 +1,276 @@
+"""End-to-end fixtures: the Compose stack on a real Docker engine, driven only through the proxy.
+
+A `Stack` is one Compose project under its own name (`blogroll-e2e-...`), so `down -v` never
+touches a developer's data, with the proxy published on a free 127.0.0.1 port. `running_stack`
+brings it up with `up --build --wait` and always tears it down with `down -v --remove-orphans`.
+Without a Docker engine these tests skip with the reason; in CI (CI=true) they fail instead.
+Measured durations are printed at the end of the run ("e2e timings").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DIR = Path(__file__).resolve().parent
+E2E_COMPOSE = E2E_DIR / "compose.e2e.yaml"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Interpolated by compose.yaml into BLOGROLL_GREETING, so the tests can see configuration arrive.
+GREETING = "Hello from the e2e stack!"
+# The test stacks build their own image name, so they never replace a developer's `blogroll` image.
+IMAGE = "blogroll-e2e"
+# The fixture feed served by the `feeds` service (tests/e2e/feeds/planet.xml), newest first.
+FIXTURE_FEED_URL = "http://feeds:8080/planet.xml"
+FIXTURE_TITLES = ["Fixture post three", "Fixture post two", "Fixture post one"]
+UP_TIMEOUT = 300
+
+T = TypeVar("T")
+_timings: list[str] = []
+
+
+def record_timing(message: str) -> None:
+    """Keeps a measured duration for the "e2e timings" summary (printed even without `-s`)."""
+    _timings.append(message)
+    print(f"[e2e] {message}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _timings:
+        terminalreporter.section("e2e timings")
+        for line in _timings:
+            terminalreporter.write_line(line)
+
+
+def docker_problem() -> str | None:
+    """Why Docker cannot run the stack here, or None when it can."""
+    if shutil.which("docker") is None:
+        return "the `docker` command is not installed"
+    try:
+        engine = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        plugin = subprocess.run(
+            ["docker", "compose", "version", "--short"], capture_output=True, text=True, timeout=30
+        )
+    except subprocess.TimeoutExpired:
+        return "the Docker engine does not answer"
+    if engine.returncode != 0:
+        return "the Docker engine is not running (start it: bash ../shared/containers/engine-up)"
+    if plugin.returncode != 0:
+        return "the Docker Compose plugin is missing"
+    return None
+
+
+def require_docker() -> None:
+    """Skips with the reason outside CI; in CI a missing engine is a failure, never a skip."""
+    problem = docker_problem()
+    if problem is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run the e2e tests, but {problem}", pytrace=False)
+    pytest.skip(f"e2e tests need Docker: {problem}")
+
+
+def free_port() -> int:
+    """A port nothing listens on at 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until(check: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.5) -> T:
+    """Polls `check` until it returns something truthy; fails saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            result = check()
+        except (httpx.HTTPError, OSError) as error:
+            result, last_error = None, error
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            detail = f" (last error: {last_error!r})" if last_error else ""
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}{detail}", pytrace=False)
+        time.sleep(every)
+
+
+class StackError(Exception):
+    """A `docker compose` command failed; the message carries its output."""
+
+
+class Stack:
+    """One Compose project: its files, its name, the published port, and commands against it."""
+
+    def __init__(self, project: str, files: list[Path], directory: Path = ROOT) -> None:
+        self.project = project
+        self.files = files
+        self.directory = directory
+        self.port = free_port()
+        self.http = httpx.Client(base_url=self.url(""), timeout=15, trust_env=False)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def environment(self) -> dict[str, str]:
+        """The caller's environment minus anything that would steer Compose or the app elsewhere."""
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("COMPOSE_", "BLOGROLL_", "DATABASE_URL"))
+        }
+        env.update(
+            BLOGROLL_BIND="127.0.0.1",
+            BLOGROLL_PORT=str(self.port),
+            BLOGROLL_IMAGE=IMAGE,
+            BLOGROLL_GREETING=GREETING,
+        )
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        files = [arg for file in self.files for arg in ("--file", str(file))]
+        return [
+            "docker",
+            "compose",
+            "--project-name",
+            self.project,
+            "--project-directory",
+            str(self.directory),
+            *files,
+            *args,
+        ]
+
+    def compose(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        command = self.command(*args)
+        result = subprocess.run(
+            command,
+            cwd=self.directory,
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise StackError(
+                f"`{' '.join(command)}` exited with {result.returncode}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    def up(self) -> float:
+        """`up --detach --build --wait`; returns the seconds it took. On failure, shows the logs."""
+        started = time.monotonic()
+        try:
+            self.compose(
+                "up",
+                "--detach",
+                "--build",
+                "--wait",
+                "--wait-timeout",
+                str(UP_TIMEOUT),
+                timeout=UP_TIMEOUT + 120,
+            )
+        except StackError as error:
+            logs = self.compose("logs", "--no-color", "--tail", "80", check=False).stdout
+            raise StackError(f"{error}\n--- logs (last 80 lines per service)\n{logs}") from None
+        return time.monotonic() - started
+
+    def down(self, *, volumes: bool) -> None:
+        args = ["down", "--remove-orphans", "--timeout", "30"]
+        if volumes:
+            args.append("--volumes")
+        self.compose(*args, timeout=180)
+
+    def exec(self, service: str, *command: str, user: str | None = None) -> str:
+        """Runs a command in a running service's container; returns its stdout."""
+        options = ["--user", user] if user else []
+        return self.compose("exec", "-T", *options, service, *command).stdout
+
+    def logs(self) -> str:
+        return self.compose("logs", "--no-color").stdout
+
+    def container_ids(self) -> list[str]:
+        """Every container of the project, one-shot ones that have exited included."""
+        return self.compose("ps", "--all", "--quiet").stdout.split()
+
+    def inspect(self) -> dict[str, dict[str, Any]]:
+        """`docker inspect` of every container, by service name (one being replaced is skipped)."""
+        ids = self.container_ids()
+        # Exits 1 when a container vanished between `ps` and `inspect`, still printing the others.
+        result = subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, timeout=60)
+        return {
+            item["Config"]["Labels"]["com.docker.compose.service"]: item
+            for item in json.loads(result.stdout or "[]")
+        }
+
+    def volumes(self) -> list[str]:
+        result = subprocess.run(
+            [
+                "docker",
+                "volume",
+                "ls",
+                "--quiet",
+                "--filter",
+                f"label=com.docker.compose.project={self.project}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return sorted(result.stdout.split())
+
+    def create_token(self, name: str) -> str:
+        """The README's way to get an API token: `docker compose exec web blogroll tokens create`."""
+        output = self.exec("web", "blogroll", "tokens", "create", "--name", name)
+        token = output.strip().splitlines()[-1].strip()
+        assert token, f"`blogroll tokens create` printed no token: {output!r}"
+        return token
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@contextmanager
+def running_stack(project: str, files: list[Path], *, directory: Path = ROOT, label: str) -> Iterator[Stack]:
+    """A stack brought up from a clean state, always removed with its volumes afterwards."""
+    require_docker()
+    stack = Stack(project, files, directory)
+    try:
+        # Leftovers of an interrupted earlier run would make "from a clean state" untrue.
+        stack.down(volumes=True)
+        seconds = stack.up()
+        record_timing(f"{label}: `up --detach --build --wait` from a clean state took {seconds:.1f} s")
+        yield stack
+    finally:
+        try:
+            stack.down(volumes=True)
+        finally:
+            stack.close()
+
+
+def production_files(variant: str) -> list[Path]:
+    """compose.yaml (+ the MariaDB variant) + the e2e additions; never the dev override."""
+    files = [ROOT / "compose.yaml"]
+    if variant == "mariadb":
+        files.append(ROOT / "compose.mariadb.yaml")
+    files.append(E2E_COMPOSE)
+    return files

@@ -1,0 +1,314 @@
+"""The production stack (compose.yaml), on PostgreSQL and on MariaDB, only through the proxy.
+
+One stack per database serves every test of that database; the tests run in file order, and the
+ones that stop the stack (persistence, `down -v`) come last.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from blogroll import __version__
+from conftest import (
+    FIXTURE_FEED_URL,
+    FIXTURE_TITLES,
+    GREETING,
+    IMAGE,
+    Stack,
+    production_files,
+    record_timing,
+    running_stack,
+    wait_until,
+)
+
+pytestmark = pytest.mark.e2e
+
+RUNNING_SERVICES = ["db", "web", "worker", "proxy", "feeds"]
+ONE_SHOT_SERVICES = ["secrets", "migrate"]
+
+
+@pytest.fixture(scope="module", params=["postgresql", "mariadb"])
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    variant: str = request.param
+    with running_stack(
+        f"blogroll-e2e-{variant}", production_files(variant), label=f"{variant} stack"
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def token(stack: Stack) -> str:
+    return stack.create_token("e2e")
+
+
+@pytest.fixture(scope="module")
+def fixture_blog(stack: Stack, token: str) -> dict[str, Any]:
+    """The fixture blog added through the API, once the worker has stored its three entries."""
+    response = stack.http.post(
+        "/api/v1/blogs",
+        json={"name": "Fixture Blog", "feed_url": FIXTURE_FEED_URL, "site_url": "http://feeds:8080/"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.text
+    blog: dict[str, Any] = response.json()
+    started = time.monotonic()
+    wait_until(
+        lambda: len(entry_titles(stack)) == len(FIXTURE_TITLES),
+        timeout=90,
+        what="the worker to fetch the fixture feed",
+    )
+    seconds = time.monotonic() - started
+    record_timing(f"{stack.project}: the worker stored the fixture entries {seconds:.1f} s after the POST")
+    return blog
+
+
+def entry_titles(stack: Stack) -> list[str]:
+    response = stack.http.get("/api/v1/entries")
+    response.raise_for_status()
+    return [item["title"] for item in response.json()["items"]]
+
+
+def blogs_and_entries(stack: Stack) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What must survive a restart: every blog and every entry, compared exactly."""
+    blogs = stack.http.get("/api/v1/blogs").json()["items"]
+    entries = stack.http.get("/api/v1/entries").json()["items"]
+    return (
+        [(blog["id"], blog["name"], blog["feed_url"], blog["site_url"]) for blog in blogs],
+        [(e["id"], e["blog_id"], e["title"], e["link"], e["published_at"]) for e in entries],
+    )
+
+
+def secret_values(stack: Stack) -> list[str]:
+    """The generated secrets, read where the app reads them."""
+    names = stack.exec("web", "ls", "/run/secrets").split()
+    assert "db_password" in names
+    values = [stack.exec("web", "cat", f"/run/secrets/{name}").strip() for name in names]
+    assert all(len(value) >= 32 for value in values), "secrets must be long random values"
+    return values
+
+
+# --- Served through the proxy ------------------------------------------------------------------
+
+
+def test_the_hello_json_answers_through_the_proxy(stack: Stack) -> None:
+    response = stack.http.get("/api/v1/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"message": GREETING, "version": __version__}
+
+
+def test_the_home_page_shows_the_greeting(stack: Stack) -> None:
+    response = stack.http.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert GREETING in response.text
+
+
+def test_the_proxy_adds_security_headers_and_hides_its_version(stack: Stack) -> None:
+    response = stack.http.get("/", headers={"Accept-Encoding": "gzip"})
+
+    assert response.headers["server"] == "nginx"
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+
+
+def test_the_proxy_refuses_bodies_over_the_limit(stack: Stack) -> None:
+    response = stack.http.post("/api/v1/blogs", content=b"x" * (3 * 1024 * 1024))
+
+    assert response.status_code == 413
+
+
+def test_the_app_sees_the_client_s_host_and_port_through_the_proxy(stack: Stack) -> None:
+    response = stack.http.get("/feed.atom")
+
+    assert response.status_code == 200
+    assert f'href="http://127.0.0.1:{stack.port}/"' in response.text
+
+
+def test_the_request_id_of_the_proxy_reaches_the_app(stack: Stack) -> None:
+    response = stack.http.get("/healthz")
+    request_id = response.headers["x-request-id"]
+
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    wait_until(
+        lambda: f"id={request_id}" in stack.compose("logs", "--no-color", "proxy").stdout,
+        timeout=10,
+        what="the proxy's access log line",
+    )
+
+
+# --- A blog, its token, and the worker ----------------------------------------------------------
+
+
+def test_writes_without_a_token_are_refused(stack: Stack) -> None:
+    response = stack.http.post(
+        "/api/v1/blogs", json={"name": "Nope", "feed_url": "https://example.org/feed.xml"}
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized"
+
+
+def test_a_blog_added_with_a_token_is_listed(stack: Stack, fixture_blog: dict[str, Any]) -> None:
+    listed = stack.http.get("/api/v1/blogs").json()["items"]
+
+    assert [(blog["id"], blog["name"], blog["feed_url"]) for blog in listed] == [
+        (fixture_blog["id"], "Fixture Blog", FIXTURE_FEED_URL)
+    ]
+
+
+def test_the_worker_stores_the_fixture_feed_s_entries(stack: Stack, fixture_blog: dict[str, Any]) -> None:
+    entries = stack.http.get("/api/v1/entries").json()["items"]
+
+    assert [entry["title"] for entry in entries] == FIXTURE_TITLES
+    assert {entry["blog_id"] for entry in entries} == {fixture_blog["id"]}
+    assert [entry["link"] for entry in entries] == [
+        "http://feeds:8080/posts/3",
+        "http://feeds:8080/posts/2",
+        "http://feeds:8080/posts/1",
+    ]
+    fetch = stack.http.get(f"/api/v1/blogs/{fixture_blog['id']}").json()["fetch"]
+    assert (fetch["last_status"], fetch["last_error"], fetch["consecutive_errors"]) == (200, None, 0)
+
+
+def test_the_entries_appear_on_the_home_page(stack: Stack, fixture_blog: dict[str, Any]) -> None:
+    page = stack.http.get("/").text
+
+    positions = [page.index(title) for title in FIXTURE_TITLES]
+    assert positions == sorted(positions), "newest first"
+    assert "Fixture Blog" in page
+
+
+# --- Hardening ------------------------------------------------------------------------------------
+
+
+def test_only_the_proxy_is_published_and_only_on_127_0_0_1(stack: Stack) -> None:
+    published = {
+        service: {
+            port: [(binding["HostIp"], binding["HostPort"]) for binding in bindings or []]
+            for port, bindings in (info["HostConfig"]["PortBindings"] or {}).items()
+        }
+        for service, info in stack.inspect().items()
+    }
+
+    assert published["proxy"] == {"8080/tcp": [("127.0.0.1", str(stack.port))]}
+    assert {service: ports for service, ports in published.items() if service != "proxy"} == {
+        service: {} for service in published if service != "proxy"
+    }
+    assert stack.compose("port", "db", "5432", check=False).returncode != 0
+
+
+def test_the_database_is_unreachable_from_the_proxy(stack: Stack) -> None:
+    networks = {
+        service: sorted(name.split("_", 1)[1] for name in info["NetworkSettings"]["Networks"])
+        for service, info in stack.inspect().items()
+        if service in RUNNING_SERVICES
+    }
+
+    assert networks == {
+        "proxy": ["front"],
+        "web": ["back", "front"],
+        "worker": ["back", "egress"],
+        "db": ["back"],
+        "feeds": ["back"],
+    }
+    lookup = stack.compose("exec", "-T", "proxy", "getent", "hosts", "db", check=False)
+    assert lookup.returncode != 0, f"the proxy can resolve the database: {lookup.stdout}"
+
+
+def test_every_process_of_every_container_runs_as_non_root(stack: Stack) -> None:
+    containers = stack.inspect()
+    assert sorted(containers) == sorted(RUNNING_SERVICES + ONE_SHOT_SERVICES)
+
+    for service, info in containers.items():
+        user = info["Config"]["User"]
+        assert user and user.split(":")[0] not in ("0", "root"), f"{service} runs as {user!r}"
+        if service in ONE_SHOT_SERVICES:
+            assert info["State"]["Status"] == "exited"
+            assert info["State"]["ExitCode"] == 0
+            continue
+        top = stack.compose("top", service).stdout
+        uids = {line.split()[2] for line in top.splitlines()[1:] if line.strip()} - {"UID"}
+        assert uids and not uids & {"0", "root"}, f"{service} has processes of {uids}:\n{top}"
+
+
+def test_every_container_is_read_only_without_capabilities(stack: Stack) -> None:
+    for service, info in stack.inspect().items():
+        host = info["HostConfig"]
+        assert host["ReadonlyRootfs"] is True, service
+        assert host["CapDrop"] == ["ALL"], service
+        assert not host["CapAdd"], service
+        assert "no-new-privileges:true" in host["SecurityOpt"], service
+        assert info["HostConfig"]["Init"] is True, service
+
+    for service in ("web", "worker"):
+        attempt = stack.compose("exec", "-T", service, "touch", "/app/probe", check=False)
+        assert attempt.returncode != 0
+        assert "Read-only file system" in attempt.stderr
+
+
+def test_no_secret_appears_in_inspect_output_or_logs(stack: Stack, token: str) -> None:
+    # Let every service log something with the token in play first.
+    assert stack.http.get("/api/v1/blogs", headers={"Authorization": f"Bearer {token}"}).is_success
+    secrets = [*secret_values(stack), token]
+    inspect_output = subprocess.run(
+        ["docker", "inspect", *stack.container_ids()], capture_output=True, text=True, check=True
+    ).stdout
+    image_output = subprocess.run(
+        ["docker", "image", "history", "--no-trunc", f"{IMAGE}:latest"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    logs = stack.logs()
+
+    for secret in secrets:
+        assert secret not in inspect_output
+        assert secret not in image_output
+        assert secret not in logs
+
+
+# --- Data: kept by `down`, removed by `down -v` (these stop the stack: keep them last) -----------
+
+
+def test_down_then_up_keeps_every_blog_and_entry(
+    stack: Stack, fixture_blog: dict[str, Any], token: str
+) -> None:
+    before = blogs_and_entries(stack)
+    assert len(before[0]) == 1 and len(before[1]) == len(FIXTURE_TITLES)
+
+    stack.down(volumes=False)
+    seconds = stack.up()
+    record_timing(f"{stack.project}: `up --wait` after `down` (warm) took {seconds:.1f} s")
+
+    assert blogs_and_entries(stack) == before
+    assert stack.http.get("/api/v1/blogs", headers={"Authorization": f"Bearer {token}"}).is_success
+
+
+def test_down_with_volumes_deletes_every_blog_and_entry(stack: Stack, token: str) -> None:
+    assert stack.volumes(), "the stack should have named volumes before `down -v`"
+
+    stack.down(volumes=True)
+    assert stack.volumes() == []
+    stack.up()
+
+    assert blogs_and_entries(stack) == ([], [])
+    # The old token went with the database, and new secrets were generated.
+    response = stack.http.post(
+        "/api/v1/blogs",
+        json={"name": "After", "feed_url": "https://example.org/feed.xml"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 401
