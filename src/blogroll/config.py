@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     fetch_user_agent: str | None = Field(
         default=None, description="User-Agent of feed requests; default `Blogroll/<version> (feed reader)`."
     )
+    worker_heartbeat_file: Path | None = Field(
+        default=None,
+        description="File `blogroll worker` touches on every loop, for a container health check.",
+    )
     embedded_worker: bool = Field(
         default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from blogroll.worker.runner import Runner
 
@@ -92,3 +93,19 @@ def test_stopping_lets_quick_fetches_finish_and_gives_back_waiting_blogs(
         blog = harness.blog(blog_id)
         assert (blog.claimed_until, blog.last_fetched_at) == (None, None)
     assert feed_server.hits["/queued0.xml"] == feed_server.hits["/queued1.xml"] == 0
+
+
+def test_a_running_worker_keeps_its_heartbeat_file_fresh(harness: Harness, tmp_path: Path) -> None:
+    heartbeat = tmp_path / "worker.heartbeat"
+    runner = harness.runner(worker_heartbeat_file=heartbeat, fetch_poll_interval=0.2)
+    thread = run_in_background(runner)
+    try:
+        assert wait_until(heartbeat.exists)
+        first = heartbeat.stat().st_mtime_ns
+        # With nothing to fetch, the loop still comes round every poll interval.
+        assert wait_until(lambda: heartbeat.stat().st_mtime_ns > first, timeout=5)
+    finally:
+        runner.stop()
+        thread.join(timeout=15)
+        runner.close()
+    assert not thread.is_alive()

@@ -134,6 +134,7 @@ class Runner:
         nothing_left = False
         try:
             while not self._stopping.is_set():
+                self._beat()
                 room = concurrency - len(waiting) - len(running)
                 if room > 0 and not nothing_left:
                     claimed = self._claim(room, due_by, blog_ids, once=once)
@@ -147,6 +148,17 @@ class Runner:
         finally:
             self._wind_down(waiting, running, report)
         return report
+
+    def _beat(self) -> None:
+        """Touches the heartbeat file: the loop comes round at least every poll interval, so a stale
+        file means a stuck worker, which the container's health check reports."""
+        path = self.settings.worker_heartbeat_file
+        if path is None:
+            return
+        try:
+            path.touch()
+        except OSError as error:
+            log.warning("cannot touch the heartbeat file %s: %s", path, error.strerror)
 
     def _claim(
         self, room: int, due_by: dt.datetime | None, blog_ids: Collection[int] | None, *, once: bool
