@@ -223,7 +223,8 @@ def test_two_blogs_may_share_a_name(blogroll: Blogroll, migrated: None) -> None:
         (["   ", "https://alpha.example/feed"], "Error: name: String should have at least 1 character\n"),
         (
             ["Alpha", "https://alpha.example/feed", "--tag", "no/slashes"],
-            "Error: tags.0: String should match pattern '^[\\w][\\w .+-]*$'\n",
+            "Error: tags.0: String should match pattern "
+            "'^\\s*[0-9A-Za-z_\\u00c0-\\uffff][0-9A-Za-z_\\u00c0-\\uffff .+-]*\\s*$'\n",
         ),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
 from blogroll.errors import validation_details
@@ -20,6 +21,11 @@ from blogroll.storage.models import Blog
 
 MAX_DEPTH = 32
 MAX_OUTLINES = 10_000
+# Elements of any kind: outlines, plus room for the head's few.
+MAX_ELEMENTS = 2 * MAX_OUTLINES
+
+# The encoding an XML declaration names, e.g. `<?xml version="1.0" encoding="ISO-8859-1"?>`.
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 # Characters XML 1.0 cannot carry at all, not even escaped (control characters, lone surrogates).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -40,8 +46,15 @@ def parse_opml(data: bytes) -> list[NewBlog]:
 
     DTDs are refused outright, so no entity expansion or external entity can happen.
     """
+    _check_byte_order_mark(data)
+    parser = DefusedXMLParser(
+        target=_BoundedTreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        root = parser.close()
+    except OpmlError:  # the tree builder's limits
+        raise
     except DefusedXmlException:
         message = "the file declares a DTD; Blogroll refuses DTDs, so entities cannot be expanded"
         raise OpmlError(message, {"reason": "dtd_forbidden"}) from None
@@ -91,7 +104,9 @@ def parse_opml(data: bytes) -> list[NewBlog]:
         try:
             valid = BlogCreate.model_validate(candidate)
         except ValidationError as error:
-            problems.append({"outline": title or feed_url, "errors": validation_details(error)})
+            # Named, not echoed: a hostile title could be megabytes long.
+            label = _shorten(title or feed_url)
+            problems.append({"outline": label, "errors": validation_details(error)})
             continue
         blogs.append(
             NewBlog(
@@ -105,6 +120,51 @@ def parse_opml(data: bytes) -> list[NewBlog]:
     if problems:
         raise OpmlError(f"{len(problems)} outline(s) are not valid; nothing was imported", problems)
     return blogs
+
+
+class _BoundedTreeBuilder(ET.TreeBuilder):
+    """Stops the parse as soon as the file nests too deep or holds too many elements, so a hostile
+    file never becomes a tree larger than a legitimate one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.elements = 0
+
+    def start(self, tag: str, attrs: dict[str, str], /) -> ET.Element:
+        self.depth += 1
+        self.elements += 1
+        if self.depth > MAX_DEPTH + 2:  # <opml><body> and then the outlines
+            raise OpmlError(f"outlines are nested deeper than {MAX_DEPTH} levels", {"reason": "too_deep"})
+        if self.elements > MAX_ELEMENTS:
+            raise OpmlError(f"the file has more than {MAX_ELEMENTS} elements", {"reason": "too_large"})
+        return super().start(tag, attrs)
+
+    def end(self, tag: str, /) -> ET.Element:
+        self.depth -= 1
+        return super().end(tag)
+
+
+def _check_byte_order_mark(data: bytes) -> None:
+    """A UTF-8 byte order mark beside a declaration of another encoding is a fatal error in XML, which
+    expat lets pass: the declaration would win and every non-ASCII character be stored garbled."""
+    if not data.startswith(codecs.BOM_UTF8):
+        return
+    declared = _DECLARED_ENCODING.match(data, len(codecs.BOM_UTF8))
+    if declared is None:
+        return
+    name = declared.group(1).decode("ascii")
+    try:
+        same = codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        same = False
+    if not same:
+        message = f"the file starts with a UTF-8 byte order mark but declares encoding {name}"
+        raise OpmlError(message, {"reason": "malformed_xml"})
+
+
+def _shorten(text: str, length: int = 300) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _outlines(element: ET.Element) -> list[ET.Element]:
@@ -138,7 +198,7 @@ def render_opml(blogs: Iterable[Blog], *, title: str, now: dt.datetime | None = 
     for blog in blogs:
         name = xml_text(blog.name)
         attributes = {"type": "rss", "text": name, "title": name, "xmlUrl": blog.feed_url}
-        if blog.site_url:
+        if blog.site_url and blog.site_url.startswith(("https://", "http://")):
             attributes["htmlUrl"] = blog.site_url
         if blog.description:
             attributes["description"] = xml_text(blog.description)

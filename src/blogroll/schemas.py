@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -25,6 +27,19 @@ def _rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# RFC 3339's date-time, as the OpenAPI document promises (`format: date-time`).
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339_text(value: object) -> object:
+    """Text must be an RFC 3339 time: pydantic alone would also read `9` as seconds after 1970."""
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("give an RFC 3339 time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
 def _require_aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError("give a time zone, e.g. 2026-01-31T12:00:00Z")
@@ -35,21 +50,30 @@ def _require_aware(value: dt.datetime) -> dt.datetime:
 
 
 Timestamp = Annotated[dt.datetime, PlainSerializer(_rfc3339, return_type=str)]
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_require_aware)]
+AwareDatetime = Annotated[dt.datetime, BeforeValidator(_rfc3339_text), AfterValidator(_require_aware)]
 WebUrl = Annotated[
     HttpUrl,
     UrlConstraints(max_length=URL_LENGTH, allowed_schemes=["http", "https"]),
     PlainSerializer(str, return_type=str),
 ]
 # Control characters are refused: PostgreSQL cannot store NUL, and XML (the OPML export) cannot carry them.
+# Surrounding white space is stripped first; the patterns say so (`\s*` at both ends), so that the
+# OpenAPI document describes exactly what the server accepts.
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=200,
+        pattern=r"^\s*[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\s*$",
+    ),
 ]
 Description = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+        strip_whitespace=True,
+        max_length=5000,
+        pattern=r"^\s*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\s*$",
     ),
 ]
 Tag = Annotated[
@@ -59,7 +83,9 @@ Tag = Annotated[
         to_lower=True,
         min_length=1,
         max_length=50,
-        pattern=r"^[\w][\w .+-]*$",
+        # Letters, digits and `_`, then also space . + -; spelled out rather than `\w` so that the
+        # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
+        pattern=r"^\s*[0-9A-Za-z_\u00c0-\uffff][0-9A-Za-z_\u00c0-\uffff .+-]*\s*$",
     ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=20)]

@@ -113,3 +113,11 @@ def test_guid_hash() -> None:
         entries.guid_hash("tag:example.org,2026:1") == hashlib.sha256(b"tag:example.org,2026:1").hexdigest()
     )
     assert len(entries.guid_hash("x" * 10_000)) == 64
+
+
+def test_a_summary_is_sanitized_whoever_stores_it(session: Session, add_blog: Any, add_entry: Any) -> None:
+    hostile = '<p onclick="steal()">Hi<script>alert(1)</script> <a href="javascript:x">a</a></p>'
+    entry = add_entry(add_blog(), summary=hostile)
+    session.expire_all()
+    stored = entries.get_entry(session, entry.id).summary
+    assert stored == '<p>Hi <a rel="noopener noreferrer nofollow">a</a></p>'

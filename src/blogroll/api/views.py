@@ -14,6 +14,7 @@ from blogroll.api.requests import (
     json_response,
     model_changes,
     query_args,
+    request_body,
     require_token,
 )
 from blogroll.config import current_settings
@@ -210,5 +211,5 @@ def _opml_upload() -> bytes:
         data: bytes = upload.read()
         return data
     if request.mimetype in OPML_TYPES:
-        return request.get_data(cache=False)
+        return request_body()
     raise ApiError(415, "send OPML as text/x-opml (or application/xml), or as multipart `file`")

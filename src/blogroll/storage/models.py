@@ -18,7 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from blogroll.sanitize import sanitize_html
 
 # Stable constraint names, so migrations say the same thing on every database.
 NAMING_CONVENTION = {
@@ -148,6 +150,11 @@ class Entry(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     blog: Mapped[Blog] = relationship(back_populates="entries")
+
+    @validates("summary")
+    def _sanitize_summary(self, _key: str, summary: str) -> str:
+        """Pages show summaries as HTML, so whatever writes one, only sanitized HTML is stored."""
+        return sanitize_html(summary)
 
 
 class ApiToken(Base):

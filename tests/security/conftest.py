@@ -1,0 +1,205 @@
+"""Helpers for the hostile-input tests: a live `blogroll run` server, and values meant to break things."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
+
+from blogroll import create_app
+from blogroll.config import Settings
+from blogroll.sanitize import sanitize_html
+from blogroll.storage import db
+from blogroll.storage.blogs import NewBlog, create_blog
+from blogroll.storage.entries import guid_hash
+from blogroll.storage.models import Base, Entry
+
+BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
+
+
+@dataclass
+class LiveServer:
+    """`blogroll run` on its own SQLite data folder, with a write token made by the CLI."""
+
+    base: str
+    token: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _clean_environment(data_dir: Path) -> dict[str, str]:
+    """This machine's environment without any Blogroll setting, plus a fresh data folder."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BLOGROLL_", "DATABASE_URL"))
+    }
+    env.update(
+        BLOGROLL_DATA_DIR=str(data_dir),
+        BLOGROLL_LOG_LEVEL="WARNING",
+        # The fuzzer adds blogs with made-up feed URLs; nothing may try to fetch them.
+        BLOGROLL_EMBEDDED_WORKER="false",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real server (gunicorn, as `blogroll run` starts it), for what only a real server shows."""
+    folder = tmp_path_factory.mktemp("live")
+    env = _clean_environment(folder / "data")
+    subprocess.run([BLOGROLL, "db", "upgrade"], env=env, cwd=folder, check=True, capture_output=True)
+    created = subprocess.run(
+        [BLOGROLL, "tokens", "create", "--name", "security-tests"],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = created.stdout.strip()
+    _seed(folder / "data")
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [BLOGROLL, "run", "--port", str(port)], env=env, cwd=folder, stdout=output, stderr=output
+        )
+    server = LiveServer(base=f"http://127.0.0.1:{port}", token=token, process=process, log=log)
+    try:
+        _wait_until_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _seed(data_dir: Path) -> None:
+    """A blog with entries (no worker runs here), so the fuzzer also reads real, awkward rows."""
+    import datetime as dt
+
+    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")  # type: ignore[call-arg]
+    database = db.Database(db.make_engine(settings))
+    with database.session() as session:
+        blog = create_blog(
+            session,
+            NewBlog(
+                name="Ünïcødé <b>&amp;</b> '\"", feed_url="https://seed.example/feed", tags=["python", "c++"]
+            ),
+        )
+        session.flush()
+        for number in range(1, 4):
+            guid = f"https://seed.example/posts/{number}"
+            session.add(
+                Entry(
+                    blog_id=blog.id,
+                    guid=guid,
+                    guid_hash=guid_hash(guid),
+                    title=f"Post {number} <script>alert(1)</script>",
+                    link=guid if number != 2 else None,
+                    author="Ann O'Nymous" if number != 3 else "",
+                    summary=sanitize_html("<p>Hello <em>there</em></p><script>x</script>"),
+                    published_at=dt.datetime(2026, 1, number, tzinfo=dt.UTC),
+                )
+            )
+    database.engine.dispose()
+
+
+def _wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, f"the server exited: {server.output()}"
+        try:
+            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"no answer on /healthz within {START_TIMEOUT}s: {server.output()}")
+
+
+Snapshot = Callable[[], dict[str, list[tuple[Any, ...]]]]
+
+
+@pytest.fixture
+def storage(session: Session) -> Snapshot:
+    """`storage()` is every row of every table, to prove that a hostile request changed nothing."""
+
+    def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table.name: [
+                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+    return snapshot
+
+
+@pytest.fixture
+def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Callable[..., Flask]]:
+    """`make_app(max_body_bytes=...)`: an app on the test transaction with some settings changed."""
+    apps: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = create_app(settings.model_copy(update=overrides))
+        app.config["TESTING"] = True
+        db.get_database(app).use_sessions(sessions)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        db.get_database(app).engine.dispose()
+
+
+LEAKS = ("Traceback", 'File "', "sqlalchemy", "psycopg", "pymysql", "sqlite3", "root:x:0:0")
+
+
+def refused(response: TestResponse | httpx.Response, status: int, error: str) -> dict[str, Any]:
+    """The documented JSON error with `status` and code `error`, leaking nothing; returns its body."""
+    text = response.text if isinstance(response, httpx.Response) else response.get_data(as_text=True)
+    assert response.status_code == status, text[:2000]
+    assert response.headers["Content-Type"] == "application/json"
+    body: dict[str, Any] = response.json() if isinstance(response, httpx.Response) else response.json  # type: ignore[assignment]
+    assert set(body) == {"error", "message", "details"}
+    assert body["error"] == error
+    assert isinstance(body["message"], str) and body["message"]
+    assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", response.headers["X-Request-ID"])
+    for leak in LEAKS:
+        assert leak not in text
+    return body
