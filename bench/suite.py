@@ -1,0 +1,900 @@
+"""Blogroll's benchmark suite: HTTP load on each way of running Blogroll, beside reference ceilings.
+
+Run it with `bench/run` (see BENCHMARKS.md). Each target is started here, on a free 127.0.0.1 port,
+loaded with wrk for a bounded time, and stopped again; only processes this script started are stopped.
+Results: a table on the terminal, bench/results/<timestamp>.json and a PNG chart beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+
+API = ["/api/v1/blogs", "/api/v1/entries"]
+PAGES = ["/", "/blogs/<id>", "/feed.atom"]
+API_CONNECTIONS = [1, 32]
+PAGE_CONNECTIONS = [1, 32, 256]
+
+# The issue's goals (issue 5), checked beside the figures.
+GOAL_API_RPS = 3000
+GOAL_API_P99_MS = 30
+GOAL_P50_ONE_MS = 2.0
+GOAL_PAGES_SHARE_OF_NGINX = 0.5
+GOAL_WORKER_SPEEDUP = 10
+GOAL_WORKER_304_FPS = 500
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- processes -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """A process this suite started (its own session), stopped by its pid only."""
+
+    def __init__(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path, log_dir: Path) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = self.log_path.open("ab")
+        log(f"start {name}: {' '.join(argv)}")
+        self.process = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def tree(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for process in self.tree():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                total += process.memory_info().rss
+        return total
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, grace: float = 15) -> None:
+        if not self.alive():
+            self._log.close()
+            return
+        children = self.tree()[1:]
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name} did not stop in {grace} s; killing pid {self.process.pid}")
+            self.process.kill()
+            self.process.wait()
+        for child in children:  # only the processes this server itself started
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if child.is_running():
+                    child.kill()
+        self._log.close()
+
+
+def wait_ready(url: str, server: Server | None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if server is not None and not server.alive():
+            raise RuntimeError(f"{server.name} exited; see {server.log_path}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - 127.0.0.1 only
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as error:
+            last = error
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout} s ({last})")
+
+
+def drain(base_url: str, timeout: float = 120) -> None:
+    """Waits until the server has answered every request queued by the last run (wrk stops sending,
+    but a server behind on its queue keeps working): the next run must not pay for the last one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            fetch(base_url + "/healthz")
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+            continue
+        if time.monotonic() - started < 0.05:
+            return
+    log(f"{base_url} still slow to answer /healthz after {timeout} s")
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - 127.0.0.1 only
+        body: bytes = answer.read()
+        return body
+
+
+# --- load ----------------------------------------------------------------------------------------------
+
+
+def require_loopback(url: str) -> None:
+    host = urlsplit(url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"refusing to load {url}: the suite only loads 127.0.0.1")
+
+
+def wrk(url: str, connections: int, seconds: float, paths: list[str] | None = None) -> dict[str, Any]:
+    require_loopback(url)
+    threads = 1 if connections == 1 else min(2, os.cpu_count() or 1)
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(BENCH / "report.lua"),
+        url,
+    ]
+    env = dict(os.environ)
+    if paths:
+        env["BENCH_PATHS"] = " ".join(paths)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+            # wrk counts non-2xx/3xx answers as "status" errors; sockets errors are the rest.
+            result["error_count"] = sum(result["errors"].values())
+            return result
+    raise RuntimeError(f"wrk gave no result for {url}: {done.stdout[-500:]} {done.stderr[-500:]}")
+
+
+class RssSampler:
+    """The server processes' summed RSS, sampled while a load run lasts; keeps the peak."""
+
+    def __init__(self, servers: list[Server]) -> None:
+        self.servers = servers
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(server.rss_bytes() for server in self.servers))
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Measure:
+    target: str
+    endpoint: str
+    connections: int
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    rss_mb: float | None = None
+
+    def median(self, key: str) -> float:
+        return statistics.median(run[key] for run in self.runs)
+
+    @property
+    def errors(self) -> int:
+        return sum(run["error_count"] for run in self.runs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "endpoint": self.endpoint,
+            "connections": self.connections,
+            "rps": round(self.median("rps"), 1),
+            "p50_ms": round(self.median("p50_ms"), 3),
+            "p99_ms": round(self.median("p99_ms"), 3),
+            "errors": self.errors,
+            "rss_mb": self.rss_mb,
+            "bytes_per_request": round(
+                sum(r["bytes"] for r in self.runs) / max(1, sum(r["requests"] for r in self.runs))
+            ),
+            "runs": self.runs,
+        }
+
+
+@dataclass
+class Plan:
+    seconds: float
+    runs: int
+    warmup: float
+    measures: list[Measure] = field(default_factory=list)
+
+    def load(
+        self,
+        target: str,
+        base_url: str,
+        endpoints: list[tuple[str, list[int]]],
+        servers: list[Server],
+        blog_paths: list[str] | None = None,
+    ) -> None:
+        for endpoint, connection_counts in endpoints:
+            paths = blog_paths if endpoint == "/blogs/<id>" else None
+            url = base_url + (paths[0] if paths else endpoint)
+            # Warm the caches, the pools and the lazy imports; not recorded.
+            wrk(url, 8, self.warmup, paths)
+            drain(base_url)
+            for connections in connection_counts:
+                measure = Measure(target, endpoint, connections)
+                rss_peak = 0
+                for number in range(self.runs):
+                    with RssSampler(servers) as sampler:
+                        result = wrk(url, connections, self.seconds, paths)
+                    rss_peak = max(rss_peak, sampler.peak)
+                    drain(base_url)
+                    result["loadavg_after"] = os.getloadavg()[0]
+                    measure.runs.append(result)
+                    log(
+                        f"{target:9} {endpoint:16} c={connections:<3} run {number + 1}: "
+                        f"{result['rps']:8.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                        f"p99 {result['p99_ms']:7.2f} ms  errors {result['error_count']}"
+                    )
+                measure.rss_mb = round(rss_peak / 2**20, 1) if servers else None
+                self.measures.append(measure)
+
+
+# --- targets -------------------------------------------------------------------------------------------
+
+
+def app_endpoints() -> list[tuple[str, list[int]]]:
+    return [(path, API_CONNECTIONS) for path in API] + [(path, PAGE_CONNECTIONS) for path in PAGES]
+
+
+def base_env(**values: str) -> dict[str, str]:
+    """The environment for a server: ours without Blogroll's variables, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGROLL_") and k != "DATABASE_URL"}
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    env.update(values)
+    return env
+
+
+def seed(database_url: str, log_dir: Path, *extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "seed.py"), "--database-url", database_url, *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=base_env(),
+        cwd=log_dir,
+    )
+    if done.returncode:
+        raise RuntimeError(f"seeding failed: {done.stderr[-2000:]}")
+    line = done.stdout.strip()
+    log(line)
+    return line
+
+
+def blog_paths(base_url: str) -> list[str]:
+    data = json.loads(fetch(base_url + "/api/v1/blogs?limit=200"))
+    return [f"/blogs/{item['id']}" for item in data["items"]] or ["/blogs/1"]
+
+
+class Run:
+    """One suite run: a work folder, the servers it started, and the plan's measures."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work = Path(tempfile.mkdtemp(prefix="blogroll-bench-"))
+        self.work.chmod(0o755)  # nginx's workers run as an unprivileged user and read files here
+        self.logs = self.work / "logs"
+        self.logs.mkdir()
+        self.plan = Plan(seconds=args.duration, runs=args.runs, warmup=args.warmup)
+        self.servers: list[Server] = []
+        self.notes: list[str] = []
+        self.static_page: bytes | None = None
+        self.extra: dict[str, Any] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> Server:
+        server = Server(name, argv, env=env, cwd=self.work, log_dir=self.logs)
+        self.servers.append(server)
+        return server
+
+    def stop(self, *servers: Server) -> None:
+        for server in servers:
+            server.stop()
+            self.servers.remove(server)
+
+    def stop_all(self) -> None:
+        for server in reversed(list(self.servers)):
+            server.stop()
+        self.servers.clear()
+
+    # Blogroll, embedded: `blogroll run` on SQLite, one process with the feed worker thread inside.
+    def embedded(self) -> None:
+        data = self.work / "embedded"
+        data.mkdir()
+        seed(f"sqlite:///{data / 'blogroll.db'}", self.logs)
+        port = free_port()
+        env = base_env(BLOGROLL_DATA_DIR=str(data), BLOGROLL_GRACEFUL_TIMEOUT="5")
+        server = self.start("embedded", [str(BIN / "blogroll"), "run", "--port", str(port)], env)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/healthz", server)
+        self.static_page = self.static_page or fetch(base + "/")
+        self.plan.load("embedded", base, app_endpoints(), [server], blog_paths(base))
+        self.stop(server)
+
+    # Blogroll, production server: `blogroll serve` (gunicorn) on PostgreSQL; then nginx micro-caching
+    # in front of it (a prototype for the compose stack's proxy, measured here to back a recommendation).
+    def serve(self) -> None:
+        admin = self.args.postgres_url
+        if not admin:
+            self.notes.append("serve: skipped (no --postgres-url / BLOGROLL_TEST_POSTGRES_URL)")
+            log(self.notes[-1])
+            return
+        url = create_database(admin, "blogroll_bench")
+        self.extra["postgres_version"] = postgres_version(url)
+        seed(url, self.logs)
+        port = free_port()
+        env = base_env(
+            DATABASE_URL=url,
+            BLOGROLL_ENV="production",
+            BLOGROLL_PORT=str(port),
+            BLOGROLL_GRACEFUL_TIMEOUT="5",
+            **{k: v for k, v in os.environ.items() if k in ("BLOGROLL_WEB_WORKERS", "BLOGROLL_WEB_THREADS")},
+        )
+        self.extra["serve_env"] = {k: env[k] for k in env if k.startswith("BLOGROLL_WEB_")}
+        server = self.start("serve", [str(BIN / "blogroll"), "serve"], env)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/healthz", server)
+        self.static_page = self.static_page or fetch(base + "/")
+        paths = blog_paths(base)
+        if "serve" in self.args.targets:
+            self.plan.load("serve", base, app_endpoints(), [server], paths)
+        for variant in ("cached", "stale"):
+            if variant in self.args.targets:
+                proxy, proxy_url = self.nginx(variant, upstream_port=port, stale=variant == "stale")
+                wait_ready(proxy_url + "/healthz", proxy)
+                self.plan.load(variant, proxy_url, app_endpoints(), [server, proxy], paths)
+                self.stop(proxy)
+        self.stop(server)
+
+    # Reference ceiling: nginx serving a static file (a snapshot of Blogroll's own home page).
+    def nginx_static(self) -> None:
+        server, base = self.nginx("nginx")
+        wait_ready(base + "/static.html", server)
+        self.plan.load("nginx", base, [("/static.html", PAGE_CONNECTIONS)], [server])
+        self.stop(server)
+
+    # Reference ceiling: Flask hello world under Blogroll's own gunicorn settings.
+    def hello(self) -> None:
+        port = free_port()
+        env = base_env(
+            BLOGROLL_PORT=str(port),
+            BLOGROLL_GRACEFUL_TIMEOUT="5",
+            PYTHONPATH=str(BENCH),
+            **{k: v for k, v in os.environ.items() if k in ("BLOGROLL_WEB_WORKERS", "BLOGROLL_WEB_THREADS")},
+        )
+        server = self.start("hello", [sys.executable, str(BENCH / "hello.py")], env)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base + "/healthz", server)
+        self.plan.load("hello", base, [("/", PAGE_CONNECTIONS)], [server])
+        self.stop(server)
+
+    # Any running Blogroll, e.g. the compose stack's published proxy port (`--target URL`).
+    def external(self, url: str, name: str = "proxy", servers: list[Server] | None = None) -> None:
+        base = url.rstrip("/")
+        require_loopback(base)
+        wait_ready(base + "/healthz", None, timeout=30)
+        self.plan.load(name, base, app_endpoints(), servers or [], blog_paths(base))
+
+    def nginx(self, name: str, upstream_port: int | None = None, stale: bool = False) -> tuple[Server, str]:
+        prefix = self.work / name
+        (prefix / "html").mkdir(parents=True, exist_ok=True)
+        (prefix / "html" / "static.html").write_bytes(self.static_page or b"<!doctype html>" + b"x" * 20000)
+        port = free_port()
+        config = nginx_config(prefix, port, upstream_port, stale=stale)
+        (prefix / "nginx.conf").write_text(config)
+        argv = [nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
+        return self.start(name, argv, base_env()), f"http://127.0.0.1:{port}"
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def nginx_config(prefix: Path, port: int, upstream_port: int | None, *, stale: bool = False) -> str:
+    """A private nginx: static files, or (with an upstream) the micro-caching proxy BENCHMARKS.md proposes.
+
+    `cached`: 1 s validity and a cache lock, so content is never more than 1 s old, but every second the
+    requests for an expired page wait for the one that refreshes it. `stale` (with `stale=True`) also
+    answers from the expired copy while one request refreshes it in the background: nobody waits, and
+    content is at most 1 s plus one render old.
+    """
+    proxy = ""
+    if upstream_port:
+        proxy = f"""
+    proxy_cache_path {prefix}/cache levels=1:2 keys_zone=micro:10m max_size=200m inactive=60s
+                     use_temp_path=off;
+    upstream blogroll {{ server 127.0.0.1:{upstream_port}; keepalive 32; }}
+    # Anonymous GETs only: a request with credentials or a cookie goes straight to the app.
+    map $http_authorization$http_cookie $skip_cache {{ "" 0; default 1; }}
+"""
+    location = "root html;"
+    if upstream_port:
+        location = """
+            proxy_pass http://blogroll;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_cache micro;
+            proxy_cache_valid 200 301 302 304 404 1s;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 2s;
+            proxy_cache_revalidate on;
+            proxy_cache_bypass $skip_cache;
+            proxy_no_cache $skip_cache;
+            add_header X-Cache $upstream_cache_status always;
+"""
+        if stale:
+            location += """
+            proxy_cache_use_stale updating error timeout http_502 http_503;
+            proxy_cache_background_update on;
+"""
+    return f"""
+worker_processes auto;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 2048; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {prefix}/tmp_body;
+    proxy_temp_path {prefix}/tmp_proxy;
+    fastcgi_temp_path {prefix}/tmp_fastcgi;
+    uwsgi_temp_path {prefix}/tmp_uwsgi;
+    scgi_temp_path {prefix}/tmp_scgi;
+    types {{ text/html html; application/atom+xml xml; }}
+    {proxy}
+    server {{
+        listen 127.0.0.1:{port};
+        root {prefix}/html;
+        location / {{ {location} }}
+        {"" if upstream_port else 'location = /healthz { default_type text/plain; return 200 "ok";}'}
+    }}
+}}
+"""
+
+
+# --- databases -----------------------------------------------------------------------------------------
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """A fresh database `name` on the admin URL's server; returns its SQLAlchemy URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_version(url: str) -> str:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+        return str(row[0]) if row else "?"
+
+
+# --- machine and report --------------------------------------------------------------------------------
+
+
+def command_version(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "missing"
+    return (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr).strip() else "?"
+
+
+def machine() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    git = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    packages = {}
+    for name in ("blogroll", "flask", "werkzeug", "gunicorn", "sqlalchemy", "psycopg", "pydantic", "orjson"):
+        with contextlib.suppress(Exception):
+            packages[name] = version(name)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "kernel": platform.release(),
+        "os": platform.freedesktop_os_release().get("PRETTY_NAME", "?")
+        if hasattr(platform, "freedesktop_os_release")
+        else "?",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": command_version(["wrk", "-v"]),
+        "nginx": command_version([nginx_binary(), "-v"]),
+        "packages": packages,
+        "git": git + ("+dirty src" if dirty else ""),
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+def goal_for(measure: dict[str, Any], nginx_256: float | None) -> str:
+    """The issue's goal for this figure, and whether it is met (goals name the proxy; shown for all)."""
+    target, endpoint, c = measure["target"], measure["endpoint"], measure["connections"]
+    if target in ("nginx", "hello"):
+        return "ceiling"
+    parts = []
+    if c == 1:
+        ok = measure["p50_ms"] <= GOAL_P50_ONE_MS
+        parts.append(f"p50<={GOAL_P50_ONE_MS:g}ms {'PASS' if ok else 'FAIL'}")
+    if endpoint in API and c == 32:
+        ok = (
+            measure["rps"] >= GOAL_API_RPS and measure["p99_ms"] <= GOAL_API_P99_MS and measure["errors"] == 0
+        )
+        parts.append(f">={GOAL_API_RPS}/s p99<={GOAL_API_P99_MS}ms 0err {'PASS' if ok else 'FAIL'}")
+    if endpoint in PAGES and c == 256:
+        if nginx_256:
+            need = GOAL_PAGES_SHARE_OF_NGINX * nginx_256
+            ok = measure["rps"] >= need and measure["errors"] == 0
+            parts.append(f">={need:.0f}/s (nginx/2) {'PASS' if ok else 'FAIL'}")
+        else:
+            parts.append("needs nginx figure")
+    return "; ".join(parts)
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    header = (
+        f"{'target':9} {'endpoint':16} {'conn':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>6} {'RSS MB':>7}  goal"
+    )
+    lines = [header, "-" * len(header)]
+    for row in results:
+        rss = f"{row['rss_mb']:.0f}" if row["rss_mb"] is not None else "-"
+        lines.append(
+            f"{row['target']:9} {row['endpoint']:16} {row['connections']:>4} {row['rps']:>9.0f} "
+            f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6} {rss:>7}  {row['goal']}"
+        )
+    return "\n".join(lines)
+
+
+def chart(results: list[dict[str, Any]], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    categories: list[str] = []
+    for row in results:
+        label = f"{row['endpoint']}\nc={row['connections']}"
+        if row["target"] in ("nginx", "hello"):
+            label = f"(any page)\nc={row['connections']}"
+        if label not in categories:
+            categories.append(label)
+    targets = list(dict.fromkeys(row["target"] for row in results))
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(categories) * 1.1), 9), sharex=True)
+    width = 0.8 / max(1, len(targets))
+    for index, target in enumerate(targets):
+        xs, rps, p99 = [], [], []
+        for row in results:
+            if row["target"] != target:
+                continue
+            label = f"{row['endpoint']}\nc={row['connections']}"
+            if target in ("nginx", "hello"):
+                label = f"(any page)\nc={row['connections']}"
+            xs.append(categories.index(label) + (index - (len(targets) - 1) / 2) * width)
+            rps.append(row["rps"])
+            p99.append(row["p99_ms"])
+        top.bar(xs, rps, width, label=target)
+        bottom.bar(xs, p99, width, label=target)
+    top.set_yscale("log")
+    top.set_ylabel("requests/s (median, log)")
+    top.axhline(GOAL_API_RPS, color="grey", linestyle="--", linewidth=0.8)
+    top.text(-0.4, GOAL_API_RPS * 1.05, f"API goal {GOAL_API_RPS}/s", fontsize=8, color="grey")
+    top.legend(ncols=len(targets), fontsize=8)
+    top.set_title(title)
+    bottom.set_yscale("log")
+    bottom.set_ylabel("p99 latency, ms (median, log)")
+    bottom.axhline(GOAL_API_P99_MS, color="grey", linestyle="--", linewidth=0.8)
+    bottom.set_xticks(range(len(categories)), categories, fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+ALL_TARGETS = ["nginx", "hello", "embedded", "serve", "cached", "stale"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--targets",
+        default=",".join(ALL_TARGETS),
+        help=f"comma-separated, from {','.join(ALL_TARGETS)} (default: all); 'none' for only --target",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also load a running Blogroll at URL (127.0.0.1 only), e.g. the compose proxy port",
+    )
+    parser.add_argument(
+        "--compose",
+        action="store_true",
+        help="build and start the compose stack (own project name), seed it, load its proxy, then `down -v`",
+    )
+    parser.add_argument("--worker", action="store_true", help="also run the feed-worker benchmark")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load run (default 10)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per figure; the median is reported (default 3)"
+    )
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded warm-up per endpoint")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 2 s, 1 run, 1 s warm-up")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BLOGROLL_TEST_POSTGRES_URL"),
+        help="admin URL of a PostgreSQL server for `serve`/`cached` (default: $BLOGROLL_TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder's data, not only its logs")
+    parser.add_argument("--replot", metavar="JSON", help="only redraw the chart and table of a result file")
+    parser.add_argument("--feeds", type=int, default=1000, help="worker benchmark: feeds (default 1000)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.runs, args.warmup = 2, 1, 1
+    args.targets = [] if args.targets == "none" else [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = set(args.targets) - set(ALL_TARGETS)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
+    for url in args.target:
+        require_loopback(url)
+    return args
+
+
+def replot(path: Path) -> int:
+    """Draws the chart of an earlier result file again (e.g. after `uv sync` removed matplotlib)."""
+    report = json.loads(path.read_text())
+    png = path.with_suffix(".png")
+    chart(
+        report["results"],
+        png,
+        f"Blogroll {path.stem} ({report['machine']['cores']} cores, "
+        f"{report['method']['runs']}x{report['method']['seconds']:g}s, median)",
+    )
+    print(table(report["results"]))
+    print(f"chart: {png}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--replot"]:
+        return replot(Path(argv[1]))
+    args = parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: `apt-get install wrk` (bench/run installs it when run as root)")
+    started = dt.datetime.now(dt.UTC)
+    run = Run(args)
+    info = machine()
+    log(
+        f"machine: {info['cpu']}, {info['cores']} cores, "
+        f"load {info['loadavg_at_start'][0]:.1f}; work in {run.work}"
+    )
+    worker_result: dict[str, Any] | None = None
+    steps: list[tuple[str, Callable[[], None]]] = []
+    # The static page of the nginx ceiling is a snapshot of Blogroll's home page, so ceilings run last.
+    if "embedded" in args.targets:
+        steps.append(("embedded", run.embedded))
+    if {"serve", "cached", "stale"} & set(args.targets):
+        steps.append(("serve", run.serve))
+    for number, url in enumerate(args.target):
+        steps.append(
+            (
+                f"proxy{number}",
+                lambda url=url, n=number: run.external(url, "proxy" if n == 0 else f"proxy{n}"),
+            )
+        )
+    if args.compose:
+        from compose import compose_target
+
+        steps.append(("compose", lambda: compose_target(run)))
+    if "nginx" in args.targets:
+        steps.append(("nginx", run.nginx_static))
+    if "hello" in args.targets:
+        steps.append(("hello", run.hello))
+    if args.worker:
+        from feeds import worker_benchmark
+
+        def worker_step() -> None:
+            nonlocal worker_result
+            worker_result = worker_benchmark(run, feeds=args.feeds)
+
+        steps.append(("worker", worker_step))
+    try:
+        for name, step in steps:
+            try:
+                step()
+            except Exception as error:  # one broken target must not lose the others' figures
+                run.notes.append(f"{name}: failed: {error}")
+                log(run.notes[-1])
+                run.stop_all()
+    finally:
+        run.stop_all()
+
+    measures = [m.as_dict() for m in run.plan.measures]
+    nginx_256 = next((m["rps"] for m in measures if m["target"] == "nginx" and m["connections"] == 256), None)
+    for m in measures:
+        m["goal"] = goal_for(m, nginx_256)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(exist_ok=True)
+    report = {
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "method": {
+            "seconds": args.duration,
+            "runs": args.runs,
+            "warmup": args.warmup,
+            "statistic": "median",
+            "wrk_timeout_s": 10,
+            "load_generator": "wrk on the same machine",
+        },
+        "machine": {**info, "loadavg_at_end": os.getloadavg(), **run.extra},
+        "results": measures,
+        "worker": worker_result,
+        "notes": run.notes,
+        "work_dir": str(run.work),
+    }
+    json_path = RESULTS / f"{stamp}.json"
+    json_path.write_text(json.dumps(report, indent=2))
+    print()
+    print(
+        f"Blogroll benchmarks {stamp}: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB, "
+        f"Linux {info['kernel']}, Python {info['python']}; {args.runs} x {args.duration:g} s, median"
+    )
+    if measures:
+        print(table(measures))
+    if worker_result:
+        print()
+        print(worker_table(worker_result))
+    for note in run.notes:
+        print(f"note: {note}")
+    if measures:
+        png = json_path.with_suffix(".png")
+        try:
+            chart(
+                measures,
+                png,
+                f"Blogroll {stamp} ({info['cores']} cores, {args.runs}x{args.duration:g}s, median)",
+            )
+            print(f"\nchart: {png}")
+        except ImportError:
+            # Another `uv sync` (without the bench group) may have removed matplotlib mid-run: uv puts
+            # it back for a fresh process.
+            redraw = subprocess.run(
+                [
+                    "uv",
+                    "run",
+                    "--quiet",
+                    "--group",
+                    "bench",
+                    "python",
+                    str(BENCH / "suite.py"),
+                    "--replot",
+                    str(json_path),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            print(
+                f"\nchart: {png}"
+                if redraw.returncode == 0
+                else f"\nchart skipped: matplotlib missing (run: bench/run --replot {json_path})"
+            )
+    if not args.keep:
+        # The data (SQLite files, fixture feeds, caches) goes; the servers' logs stay for reading.
+        for path in run.work.iterdir():
+            if path.is_dir() and path != run.logs:
+                shutil.rmtree(path, ignore_errors=True)
+    print(f"json:  {json_path}\nlogs:  {run.logs}")
+    return 0
+
+
+def worker_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"feed worker: {result['feeds']} feeds x {result['entries_per_feed']} entries ({result['database']})"
+    ]
+    for key in ("naive", "first_pass", "not_modified_pass"):
+        item = result.get(key)
+        if item:
+            lines.append(
+                f"  {key:18} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
+                f"{item.get('summary', '')}"
+            )
+    for goal in result.get("goals", []):
+        lines.append(f"  goal: {goal}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
