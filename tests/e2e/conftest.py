@@ -118,10 +118,13 @@ class StackError(Exception):
 class Stack:
     """One Compose project: its files, its name, the published port, and commands against it."""
 
-    def __init__(self, project: str, files: list[Path], directory: Path = ROOT) -> None:
+    def __init__(
+        self, project: str, files: list[Path], directory: Path = ROOT, *, image: str = IMAGE
+    ) -> None:
         self.project = project
         self.files = files
         self.directory = directory
+        self.image = image
         self.port = free_port()
         self.http = httpx.Client(base_url=self.url(""), timeout=15, trust_env=False)
 
@@ -138,7 +141,7 @@ class Stack:
         env.update(
             BLOGROLL_BIND="127.0.0.1",
             BLOGROLL_PORT=str(self.port),
-            BLOGROLL_IMAGE=IMAGE,
+            BLOGROLL_IMAGE=self.image,
             BLOGROLL_GREETING=GREETING,
         )
         return env
@@ -250,10 +253,12 @@ class Stack:
 
 
 @contextmanager
-def running_stack(project: str, files: list[Path], *, directory: Path = ROOT, label: str) -> Iterator[Stack]:
+def running_stack(
+    project: str, files: list[Path], *, directory: Path = ROOT, label: str, image: str = IMAGE
+) -> Iterator[Stack]:
     """A stack brought up from a clean state, always removed with its volumes afterwards."""
     require_docker()
-    stack = Stack(project, files, directory)
+    stack = Stack(project, files, directory, image=image)
     try:
         # Leftovers of an interrupted earlier run would make "from a clean state" untrue.
         stack.down(volumes=True)

@@ -1,0 +1,354 @@
+"""Faults under a bounded load, on one PostgreSQL stack: the database killed, web restarted, many
+connections, and `down`/`up` (last, since it replaces every container).
+
+The load is a few threads reading and writing through the published 127.0.0.1 port; every answer is
+counted. What the users may see during a fault is a 503 with a JSON reason, never a 500, an nginx
+error page or a hang; what they must never see is a write that was acknowledged and then lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import Load, Outcome, all_items, fault_stack, record_figure, summarize, wait_until
+
+pytestmark = pytest.mark.faults
+
+# No request may take longer than this, whatever is broken (the app's connect timeout is 5 s).
+REQUEST_BOUND = 12.0
+# Within this long of the database answering again, every request must succeed again.
+RECOVERY_BOUND = 10.0
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    with fault_stack("load") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def token(stack: Any) -> str:
+    return str(stack.create_token("faults"))
+
+
+def started_at(stack: Any, *services: str) -> dict[str, tuple[str, int]]:
+    """When each container of `services` last started and how often Docker restarted it."""
+    return {
+        f"{name}:{item['Id'][:12]}": (item["State"]["StartedAt"], item["RestartCount"])
+        for name, item in stack.inspect().items()
+        if name in services
+    }
+
+
+def assert_acknowledged_writes_present(stack: Any, outcomes: list[Outcome]) -> int:
+    acknowledged = {o.body["id"]: o.sent["name"] for o in outcomes if o.kind == "write" and o.status == 201}
+    stored = {blog["id"]: blog["name"] for blog in all_items(stack, "/api/v1/blogs")}
+    missing = {id_: name for id_, name in acknowledged.items() if stored.get(id_) != name}
+    assert not missing, f"{len(missing)} acknowledged writes are missing: {sorted(missing.items())[:5]}"
+    return len(acknowledged)
+
+
+def assert_only_json_503s(outcomes: list[Outcome]) -> None:
+    """Every failure is a 503 with the API's JSON reason; nothing hung past the bound."""
+    slow = [o for o in outcomes if o.ended - o.started > REQUEST_BOUND]
+    assert not slow, f"{len(slow)} requests took longer than {REQUEST_BOUND} s"
+    broken = [o for o in outcomes if o.status is None or (o.status >= 500 and o.status != 503)]
+    assert not broken, f"failures other than 503: {summarize(broken)}; first: {broken[0]}"
+    for outcome in outcomes:
+        if outcome.status == 503:
+            assert isinstance(outcome.body, dict), f"a 503 without JSON: {outcome.body!r}"
+            assert outcome.body.get("error") == "service_unavailable", outcome.body
+
+
+def everything_answers(stack: Any, token: str) -> bool:
+    http = stack.http
+    if http.get("/readyz").status_code != 200 or http.get("/api/v1/blogs?limit=1").status_code != 200:
+        return False
+    name = f"Probe {time.time_ns()}"
+    response = http.post(
+        "/api/v1/blogs",
+        json={"name": name, "feed_url": f"http://feeds:8080/planet.xml?probe={time.time_ns()}"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.status_code == 201
+
+
+def test_a_killed_database_gives_503s_and_recovers_without_restarts(stack: Any, token: str) -> None:
+    app_containers = started_at(stack, "web", "worker", "proxy")
+    load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
+    try:
+        time.sleep(3)
+        killed = time.monotonic()
+        stack.compose("kill", "db")
+        # The API and /readyz say 503 while the database is gone.
+        wait_until(lambda: stack.http.get("/readyz").status_code == 503, timeout=15, what="/readyz 503")
+        response = stack.http.get("/api/v1/blogs")
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "service_unavailable"
+        assert response.headers["Retry-After"]
+        page = stack.http.get("/")
+        assert page.status_code == 503
+        assert page.headers["content-type"].startswith("text/html")
+        time.sleep(4)
+
+        stack.compose("start", "db")
+        started = time.monotonic()
+        wait_until(
+            lambda: (
+                stack.compose("exec", "-T", "db", "pg_isready", "-h", "127.0.0.1", check=False).returncode
+                == 0
+            ),
+            timeout=60,
+            what="PostgreSQL to accept connections again",
+        )
+        accepting = time.monotonic()
+        wait_until(
+            lambda: everything_answers(stack, token), timeout=RECOVERY_BOUND + 5, what="recovery", every=0.2
+        )
+        recovered = time.monotonic()
+        time.sleep(3)
+    finally:
+        outcomes = load.stop()
+
+    recovery = recovered - accepting
+    counts = summarize(outcomes)
+    during = [o for o in outcomes if killed <= o.started <= recovered]
+    record_figure(
+        f"db killed: database accepting {accepting - started:.1f} s after `start db`; API answering "
+        f"{recovery:.1f} s after that ({recovered - killed:.1f} s outage in all); "
+        f"{len(outcomes)} requests: {dict(sorted(counts.items()))}; "
+        f"during the outage: {dict(summarize(during))}"
+    )
+    assert_only_json_503s(outcomes)
+    assert recovery <= RECOVERY_BOUND
+    # Requests after recovery all succeeded.
+    after = [o for o in outcomes if o.started > recovered]
+    assert after and all(o.status is not None and o.status < 300 for o in after), summarize(after)
+    assert_acknowledged_writes_present(stack, outcomes)
+    assert started_at(stack, "web", "worker", "proxy") == app_containers, "an app container was restarted"
+
+
+# nginx's words for an answer that `web` began and did not finish (a request cut short in flight).
+CUT_SHORT = ("prematurely closed", "upstream timed out")
+# A connection `web` reset before reading the request: queued in the listen backlog of a stopping
+# gunicorn. The app never saw the request; nginx retries it on another replica when there is one.
+RESET = "reset by peer"
+
+
+def proxy_errors_since(stack: Any, since: str, words: tuple[str, ...] = CUT_SHORT) -> list[str]:
+    logs = stack.compose("logs", "--no-color", "--since", since, "proxy").stdout
+    return [line for line in logs.splitlines() if any(word in line for word in words)]
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+
+
+def test_restarting_web_drains_in_flight_requests(stack: Any, token: str) -> None:
+    since = utc_now()
+    load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
+    try:
+        time.sleep(2)
+        began = time.monotonic()
+        stack.compose("restart", "web")
+        restarted = time.monotonic()
+        wait_until(
+            lambda: everything_answers(stack, token), timeout=60, what="web to answer again", every=0.2
+        )
+        answering = time.monotonic()
+        time.sleep(2)
+    finally:
+        outcomes = load.stop()
+
+    resets = len(proxy_errors_since(stack, since, (RESET,)))
+    record_figure(
+        f"web restarted (1 replica): `restart` took {restarted - began:.1f} s, answering again "
+        f"{answering - began:.1f} s after it began; {len(outcomes)} requests: "
+        f"{dict(sorted(summarize(outcomes).items()))}; connections reset unread: {resets}"
+    )
+    assert_only_json_503s(outcomes)
+    assert not proxy_errors_since(stack, since), "requests in flight were cut short"
+    assert_acknowledged_writes_present(stack, outcomes)
+
+
+def health(container: str) -> str:
+    command = ["docker", "inspect", "--format", "{{.State.Health.Status}}", container]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip()
+
+
+def rolling_restart(stack: Any, service: str) -> list[float]:
+    """docs/operations.md's rolling restart: one replica at a time, the next once it is healthy again."""
+    seconds = []
+    for container in stack.compose("ps", "--quiet", service).stdout.split():
+        began = time.monotonic()
+        subprocess.run(
+            ["docker", "restart", "--time", "25", container], check=True, capture_output=True, timeout=120
+        )
+        wait_until(
+            lambda container=container: health(container) == "healthy",
+            timeout=90,
+            what=f"{service} replica {container[:12]} to be healthy again",
+        )
+        seconds.append(time.monotonic() - began)
+    return seconds
+
+
+def test_a_rolling_restart_of_two_web_replicas_fails_no_request(stack: Any, token: str) -> None:
+    stack.compose("up", "--detach", "--wait", "--no-recreate", "--scale", "web=2", timeout=300)
+    # nginx re-resolves `web` every 10 s; let it see both replicas before the first one goes.
+    time.sleep(11)
+    since = utc_now()
+    load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
+    try:
+        time.sleep(2)
+        restarts = rolling_restart(stack, "web")
+        time.sleep(3)
+    finally:
+        outcomes = load.stop()
+        stack.compose("up", "--detach", "--wait", "--no-recreate", "--scale", "web=1", timeout=300)
+
+    counts = summarize(outcomes)
+    failed = [o for o in outcomes if o.status is None or o.status >= 300]
+    resets = len(proxy_errors_since(stack, since, (RESET,)))
+    slowest = max(o.ended - o.started for o in outcomes)
+    record_figure(
+        f"rolling restart of 2 web replicas: {', '.join(f'{s:.1f} s' for s in restarts)} per replica; "
+        f"{len(outcomes)} requests: {dict(sorted(counts.items()))}; failed: {len(failed)}; "
+        f"slowest {slowest:.1f} s; connections reset unread: {resets}"
+    )
+    assert not failed, f"failed requests: {summarize(failed)}; first: {failed[0]}"
+    assert not proxy_errors_since(stack, since), "requests in flight were cut short"
+    assert_acknowledged_writes_present(stack, outcomes)
+
+
+# --- Many connections -------------------------------------------------------------------------------
+
+CONNECTIONS = 256
+SECONDS = 30
+READ_PATHS = ("/api/v1/blogs?limit=5", "/api/v1/entries?limit=5", "/healthz", "/")
+
+
+async def _hammer(base_url: str, connections: int, seconds: float) -> tuple[Counter[str], list[float]]:
+    """`connections` clients, each sending GETs one after another for `seconds`."""
+    counts: Counter[str] = Counter()
+    durations: list[float] = []
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits, trust_env=False) as client:
+        deadline = time.monotonic() + seconds
+
+        async def one_client(number: int) -> None:
+            serial = number
+            while time.monotonic() < deadline:
+                path = READ_PATHS[serial % len(READ_PATHS)]
+                serial += 1
+                started = time.monotonic()
+                try:
+                    response = await client.get(path)
+                    counts[str(response.status_code)] += 1
+                except httpx.HTTPError as error:
+                    counts[type(error).__name__] += 1
+                durations.append(time.monotonic() - started)
+
+        await asyncio.gather(*(one_client(number) for number in range(connections)))
+    return counts, durations
+
+
+def memory_within_limits(stack: Any) -> dict[str, tuple[int, int]]:
+    """(used, limit) bytes of every running container of the stack, from `docker stats`."""
+    ids = stack.compose("ps", "--quiet").stdout.split()
+    result = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    usage = {}
+    for line in result.stdout.splitlines():
+        item = json.loads(line)
+        used, limit = (parse_bytes(part) for part in item["MemUsage"].split(" / "))
+        usage[item["Name"]] = (used, limit)
+    return usage
+
+
+def parse_bytes(text: str) -> int:
+    number, unit = re.fullmatch(r"([0-9.]+)\s*([A-Za-z]*)", text.strip()).groups()  # type: ignore[union-attr]
+    scale = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "KB": 10**3, "MB": 10**6, "GB": 10**9}
+    return int(float(number) * scale[unit.upper() or "B"])
+
+
+def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack: Any) -> None:
+    before = started_at(stack, "db", "web", "worker", "proxy")
+    peak: dict[str, tuple[int, int]] = {}
+
+    def sample() -> None:
+        while not done.is_set():
+            for name, (used, limit) in memory_within_limits(stack).items():
+                if used >= peak.get(name, (0, 0))[0]:
+                    peak[name] = (used, limit)
+            done.wait(3)
+
+    done = threading.Event()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        counts, durations = asyncio.run(_hammer(stack.url(""), CONNECTIONS, SECONDS))
+    finally:
+        done.set()
+        sampler.join(90)
+
+    durations.sort()
+    total = sum(counts.values())
+    p50, p99 = durations[len(durations) // 2], durations[int(len(durations) * 0.99)]
+    memory = ", ".join(
+        f"{name.split('-')[-2]} {used / 2**20:.0f}/{limit / 2**20:.0f} MiB"
+        for name, (used, limit) in sorted(peak.items())
+    )
+    record_figure(
+        f"{CONNECTIONS} connections for {SECONDS} s: {total} requests ({total / SECONDS:.0f}/s), "
+        f"{dict(counts)}, "
+        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {durations[-1]:.1f} s; peak memory: {memory}"
+    )
+    assert set(counts) == {"200"}, counts
+    assert peak, "docker stats gave no figures"
+    assert all(used < limit for used, limit in peak.values()), peak
+    inspected = stack.inspect()
+    assert not any(item["State"]["OOMKilled"] for item in inspected.values())
+    assert started_at(stack, "db", "web", "worker", "proxy") == before, "a container restarted under load"
+
+
+# --- down, then up, under writes (replaces every container: keep last) --------------------------------
+
+
+def test_down_then_up_under_writes_loses_nothing_acknowledged(stack: Any, token: str) -> None:
+    load = Load(stack.url(""), token, readers=1, writers=3, timeout=REQUEST_BOUND).start()
+    try:
+        time.sleep(3)
+        began = time.monotonic()
+        stack.down(volumes=False)
+        stack.up()
+        back = time.monotonic()
+        time.sleep(3)
+    finally:
+        outcomes = load.stop()
+    acknowledged = assert_acknowledged_writes_present(stack, outcomes)
+    record_figure(
+        f"down + up under writes: {back - began:.1f} s without service; {len(outcomes)} requests: "
+        f"{dict(sorted(summarize(outcomes).items()))}; {acknowledged} acknowledged writes, all kept"
+    )
+    # While the proxy was gone, connections were refused: an error the client sees at once, no hang.
+    assert all(o.ended - o.started <= REQUEST_BOUND + 1 for o in outcomes)
+    assert not [o for o in outcomes if o.status is not None and o.status >= 500 and o.status != 503]
+    after = [o for o in outcomes if o.started > back]
+    assert after and all(o.status is not None and o.status < 300 for o in after), summarize(after)
