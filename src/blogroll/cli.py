@@ -112,7 +112,7 @@ def main(click_context: click.Context) -> None:
 @pass_context
 def run(context: Context, host: str | None, port: int | None) -> None:
     """Run Blogroll on one machine: migrate the database if needed, then serve it."""
-    from blogroll.server import GunicornServer, gunicorn_options
+    from blogroll.server import GunicornServer, gunicorn_options, with_hooks
 
     settings = context.settings
     _migrate(context)
@@ -122,7 +122,7 @@ def run(context: Context, host: str | None, port: int | None) -> None:
     # The feed worker runs as a thread of the one web worker process, so nothing else is needed.
     from blogroll.worker.embedded import embedded_worker_hooks
 
-    options.update(embedded_worker_hooks(settings))
+    options = with_hooks(options, embedded_worker_hooks(settings))
     click.echo(f"Blogroll {__version__} on http://{host}:{port}/ (database: {_where(settings)})")
     GunicornServer(settings, options, create_app).run()
 

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level of every process."
     )
+    access_log: bool = Field(
+        default=True, description="Log each request (off behind a proxy that logs them already)."
+    )
 
     # Feed worker
     fetch_interval: int = Field(

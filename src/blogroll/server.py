@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
 import logging
 import sys
 from collections.abc import Callable
@@ -45,6 +47,38 @@ class StdoutLogger(Logger):  # type: ignore[misc]
                 handler.setStream(sys.stdout)
 
 
+# Young-generation collections every 20,000 allocations instead of 700: a page makes tens of thousands of
+# short-lived objects, so the default collected ~5 times per request (bench: -25 % CPU on `/`).
+GC_THRESHOLDS = (20_000, 50, 1_000)
+
+
+def freeze_start_up_heap(_web_worker: Any) -> None:
+    """Moves everything the app built at start-up out of the collector's sight, so no collection walks
+    those long-lived objects again (gunicorn's `post_worker_init`: after the app is loaded)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def with_hooks(options: dict[str, Any], hooks: dict[str, Callable[..., None]]) -> dict[str, Any]:
+    """The options plus more gunicorn server hooks; a hook already set runs first, then the new one."""
+    combined = dict(options)
+    for name, hook in hooks.items():
+        earlier = combined.get(name)
+        combined[name] = hook if earlier is None else _chain(earlier, hook)
+    return combined
+
+
+def _chain(first: Callable[..., None], then: Callable[..., None]) -> Callable[..., None]:
+    def both(*args: Any) -> None:
+        first(*args)
+        then(*args)
+
+    # gunicorn checks a hook's number of positional parameters.
+    both.__signature__ = inspect.signature(first)  # type: ignore[attr-defined]
+    return both
+
+
 # Settings that older gunicorn releases do not know; they are skipped there.
 NEWER_GUNICORN_SETTINGS = {"control_socket_disable"}
 
@@ -58,7 +92,8 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         "graceful_timeout": settings.graceful_timeout,
         "timeout": 60,
         "keepalive": 5,
-        "accesslog": "-",
+        # None turns gunicorn's access log off.
+        "accesslog": "-" if settings.access_log else None,
         "errorlog": "-",
         "logger_class": "blogroll.server.StdoutLogger",
         "loglevel": settings.log_level.lower(),
@@ -71,4 +106,5 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         # gunicorn 25.1+ opens a control socket at one fixed path in $HOME by default: two servers on
         # one machine would fight over it, and a read-only container home cannot hold it.
         "control_socket_disable": True,
+        "post_worker_init": freeze_start_up_heap,
     }

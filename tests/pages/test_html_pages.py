@@ -391,3 +391,63 @@ def test_entry_links_that_are_not_web_addresses_are_not_links(
     page = Page(html)
     assert page.texts(ENTRY_TITLES) == ["Suspicious"]
     assert page.findall(ENTRY_TITLES + "/a") == []
+
+
+@pytest.mark.parametrize("path", ["/", "/blogs/{id}", "/feed.atom"])
+def test_an_unchanged_page_is_a_304(client: FlaskClient, add_blog: Any, add_entry: Any, path: str) -> None:
+    """A client or proxy holding the page revalidates it with its ETag and gets no body back."""
+    blog = add_blog("Alpha")
+    add_entry(blog, "First", published_at=at(9))
+    url = path.format(id=blog.id)
+    first = client.get(url)
+
+    unchanged = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    add_entry(blog, "Second", published_at=at(10))
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "public, max-age=0, s-maxage=1"
+    assert unchanged.status_code == 304
+    assert unchanged.data == b""
+    assert unchanged.headers["ETag"] == first.headers["ETag"]
+    assert unchanged.headers["Cache-Control"] == "public, max-age=0, s-maxage=1"
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    assert "Second" in changed.text
+
+
+@pytest.mark.parametrize("path", ["/", "/blogs/{id}", "/feed.atom"])
+def test_an_edited_entry_or_blog_changes_the_etag(
+    client: FlaskClient, session: Any, add_blog: Any, add_entry: Any, path: str
+) -> None:
+    """The worker edits entries in place and the API renames blogs: neither adds a row, both show."""
+    blog = add_blog("Alpha", tags=["old"])
+    entry = add_entry(blog, "First", published_at=at(9))
+    url = path.format(id=blog.id)
+    etags = [client.get(url).headers["ETag"]]
+
+    entry.summary = "<p>Corrected.</p>"
+    session.commit()
+    etags.append(client.get(url).headers["ETag"])
+    blog.name = "Alpha, renamed"
+    session.commit()
+    etags.append(client.get(url).headers["ETag"])
+
+    assert len(set(etags)) == 3
+
+
+def test_each_page_of_entries_has_its_own_etag(
+    client: FlaskClient, app: Flask, add_blog: Any, add_entry: Any
+) -> None:
+    small_pages(app, 1)
+    blog = add_blog("Alpha")
+    add_entry(blog, "First", published_at=at(9))
+    add_entry(blog, "Second", published_at=at(10))
+    newest = client.get("/")
+    older_url = Page(newest.text).links(".//nav[@class='pager']/a")[-1][1]
+
+    older = client.get(older_url, headers={"If-None-Match": newest.headers["ETag"]})
+
+    assert older.status_code == 200
+    assert older.headers["ETag"] != newest.headers["ETag"]
+    assert "First" in older.text

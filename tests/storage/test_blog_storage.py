@@ -91,6 +91,33 @@ def test_list_blogs_by_name_ignores_case(session: Session, add_blog: Any) -> Non
     assert [blog.name for blog in blogs.list_blogs_by_name(session)] == ["Alpha", "beta", "Beta", "gamma"]
 
 
+def test_list_blog_links_gives_columns_alphabetically(session: Session, add_blog: Any) -> None:
+    beta = add_blog("beta", feed_url="https://beta.example/feed", site_url="https://beta.example/")
+    alpha = add_blog("Alpha", feed_url="https://alpha.example/feed", site_url=None)
+    gamma = add_blog("gamma", feed_url="https://gamma.example/feed", site_url=None)
+    session.commit()
+    assert blogs.list_blog_links(session) == [
+        (alpha.id, "Alpha", None, "https://alpha.example/feed"),
+        (beta.id, "beta", "https://beta.example/", "https://beta.example/feed"),
+        (gamma.id, "gamma", None, "https://gamma.example/feed"),
+    ]
+    chosen = blogs.list_blog_links(session, ids=[gamma.id, beta.id])
+    assert [link.name for link in chosen] == ["beta", "gamma"]
+    assert blogs.list_blog_links(session, ids=[]) == []
+
+
+def test_tags_are_loaded_where_they_are_shown(session: Session, add_blog: Any) -> None:
+    blog_id = add_blog("Tagged", tags=["b", "a"]).id
+    session.commit()
+    # Loaded with the blog, so they are readable after the session lets go of it.
+    loaded = []
+    for load in (blogs.list_blogs_by_name, blogs.list_blogs, lambda s: [blogs.get_blog(s, blog_id)]):
+        session.expunge_all()
+        loaded.extend(load(session))
+    session.expunge_all()
+    assert [blog.tags for blog in loaded] == [["a", "b"]] * 3
+
+
 def test_update_blog(session: Session, add_blog: Any) -> None:
     blog = add_blog("Old", site_url="https://old.example/", description="Old.", tags=["a", "b"])
     blog.updated_at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 
 from blogroll import __version__
 from blogroll.config import current_settings
 from blogroll.opml import render_opml, xml_text
 from blogroll.pages import bp
+from blogroll.pages.conditional import conditional, page_etag, state
 from blogroll.pages.views import web_url
 from blogroll.storage import blogs, entries
+from blogroll.storage.blogs import BlogLink
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Blog, Entry
+from blogroll.storage.models import Entry
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_ENTRIES = 50
@@ -36,20 +38,22 @@ def atom_feed() -> Response:
     settings = current_settings()
     session = get_session()
     latest = entries.list_entries(session, limit=ATOM_ENTRIES)
-    names = {blog.id: blog for blog in blogs.list_blogs_by_name(session)}
-    body = render_atom(latest, names, title=settings.site_title, subtitle=settings.greeting)
+    sources = {blog.id: blog for blog in blogs.list_blog_links(session, ids={e.blog_id for e in latest})}
     # Feed readers poll; an unchanged feed costs them a 304 instead of the whole document.
-    response = Response(body, mimetype="application/atom+xml")
-    response.add_etag()
-    response.make_conditional(request)  # turns it into a 304 in place when the ETag matches
-    return response
+    return conditional(
+        page_etag(state(latest), list(sources.values())),
+        lambda: Response(
+            render_atom(latest, sources, title=settings.site_title, subtitle=settings.greeting),
+            mimetype="application/atom+xml",
+        ),
+    )
 
 
 def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def render_atom(latest: list[Entry], blogs_by_id: dict[int, Blog], *, title: str, subtitle: str) -> bytes:
+def render_atom(latest: list[Entry], blogs_by_id: dict[int, BlogLink], *, title: str, subtitle: str) -> bytes:
     """An RFC 4287 feed: every entry has an id, a title, an author and an alternate link."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
 
 from blogroll import __version__
 from blogroll.config import current_settings
 from blogroll.pages import bp
+from blogroll.pages.conditional import conditional, page_etag, state
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
 from blogroll.storage.models import Entry
@@ -46,25 +47,28 @@ def status_phrase(status: int) -> str:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     settings = current_settings()
     session = get_session()
     cursor = _cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, cursor=cursor)
-    blogroll = blogs.list_blogs_by_name(session)
-    return render_template(
-        "index.html",
-        greeting=settings.greeting,
-        blogroll=blogroll,
-        blog_names={blog.id: blog.name for blog in blogroll},
-        entries=page[: settings.page_size],
-        older=_older_url(".index", page, settings.page_size),
-        newest=None if cursor is None else url_for(".index"),
+    blogroll = blogs.list_blog_links(session)
+    return conditional(
+        page_etag(state(page), blogroll),
+        lambda: render_template(
+            "index.html",
+            greeting=settings.greeting,
+            blogroll=blogroll,
+            blog_names={blog.id: blog.name for blog in blogroll},
+            entries=page[: settings.page_size],
+            older=_older_url(".index", page, settings.page_size),
+            newest=None if cursor is None else url_for(".index"),
+        ),
     )
 
 
 @bp.get("/blogs/<int:blog_id>")
-def blog(blog_id: int) -> str:
+def blog(blog_id: int) -> Response:
     settings = current_settings()
     session = get_session()
     found = blogs.get_blog(session, blog_id)
@@ -72,12 +76,15 @@ def blog(blog_id: int) -> str:
         abort(404, f"There is no blog with id {blog_id}.")
     cursor = _cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
-    return render_template(
-        "blog.html",
-        blog=found,
-        entries=page[: settings.page_size],
-        older=_older_url(".blog", page, settings.page_size, blog_id=blog_id),
-        newest=None if cursor is None else url_for(".blog", blog_id=blog_id),
+    return conditional(
+        page_etag(state([found]), [found.tags], state(page)),
+        lambda: render_template(
+            "blog.html",
+            blog=found,
+            entries=page[: settings.page_size],
+            older=_older_url(".blog", page, settings.page_size, blog_id=blog_id),
+            newest=None if cursor is None else url_for(".blog", blog_id=blog_id),
+        ),
     )
 
 

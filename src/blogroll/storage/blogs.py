@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from blogroll.storage.models import Blog, BlogTag, utcnow
 
 # Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
 # driver instead of simply finding nothing).
 MAX_ID = 2**31 - 1
+
+# Tags are loaded only where they are shown (the API, OPML, a blog's page): one extra query per list.
+WITH_TAGS = selectinload(Blog.tag_rows)
 
 
 class DuplicateFeed(Exception):
@@ -43,7 +47,7 @@ def list_blogs(
     limit: int | None = None,
 ) -> list[Blog]:
     """Blogs in the order they were added (stable for paging); `after_id` is the paging cursor."""
-    query = select(Blog).order_by(Blog.id)
+    query = select(Blog).options(WITH_TAGS).order_by(Blog.id)
     if tag is not None:
         query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
     if after_id is not None:
@@ -54,14 +58,33 @@ def list_blogs(
 
 
 def list_blogs_by_name(session: Session) -> list[Blog]:
-    """The whole blogroll, alphabetically, as a reader scans it."""
-    return list(session.scalars(select(Blog).order_by(func.lower(Blog.name), Blog.id)))
+    """The whole blogroll, alphabetically, as a reader scans it, with tags (OPML, the CLI)."""
+    query = select(Blog).options(WITH_TAGS).order_by(func.lower(Blog.name), Blog.id)
+    return list(session.scalars(query))
+
+
+class BlogLink(NamedTuple):
+    """What a list of blogs shows: the sidebar of the home page, the sources of the Atom feed."""
+
+    id: int
+    name: str
+    site_url: str | None
+    feed_url: str
+
+
+def list_blog_links(session: Session, *, ids: Iterable[int] | None = None) -> list[BlogLink]:
+    """The blogroll alphabetically, columns only (no objects, no tags): a few times cheaper than
+    `list_blogs_by_name` for 200 blogs; `ids` limits it to those blogs."""
+    query = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url).order_by(func.lower(Blog.name), Blog.id)
+    if ids is not None:
+        query = query.where(Blog.id.in_(set(ids)))
+    return [BlogLink(*row) for row in session.execute(query)]
 
 
 def get_blog(session: Session, blog_id: int) -> Blog | None:
     if not 0 < blog_id <= MAX_ID:
         return None
-    return session.get(Blog, blog_id)
+    return session.get(Blog, blog_id, options=[WITH_TAGS])
 
 
 def find_blog_by_feed_url(session: Session, feed_url: str) -> Blog | None:

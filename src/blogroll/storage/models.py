@@ -98,7 +98,9 @@ class Blog(Base):
         back_populates="blog",
         cascade="all, delete-orphan",
         order_by="BlogTag.tag",
-        lazy="selectin",
+        # Loaded on demand: most views list blogs without their tags; the few that show tags ask for
+        # them with `selectinload` (storage/blogs.py), one query for the whole list.
+        lazy="select",
     )
     entries: Mapped[list[Entry]] = relationship(
         back_populates="blog", cascade="all, delete-orphan", passive_deletes=True
