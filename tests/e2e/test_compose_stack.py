@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from packaging.markers import Marker
 
 from blogroll import __version__
 from conftest import (
@@ -20,6 +21,7 @@ from conftest import (
     FIXTURE_TITLES,
     GREETING,
     IMAGE,
+    ROOT,
     Stack,
     production_files,
     record_timing,
@@ -257,6 +259,33 @@ def test_every_container_is_read_only_without_capabilities(stack: Stack) -> None
         attempt = stack.compose("exec", "-T", service, "touch", "/app/probe", check=False)
         assert attempt.returncode != 0
         assert "Read-only file system" in attempt.stderr
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_image_holds_exactly_the_locked_packages(stack: Stack) -> None:
+    """The runtime venv has the versions uv.lock pins (requirements.txt is exported from it)."""
+    listing = stack.compose(
+        "exec", "-T", "web", "python", "-c",
+        "import importlib.metadata as m\n"
+        "for d in m.distributions(): print(d.metadata['Name'], d.version, sep='==')",
+    ).stdout  # fmt: skip
+    installed = {
+        _normalized(name): version for name, version in (line.split("==") for line in listing.split())
+    }
+    # Requirement lines may carry environment markers; the image is Linux/CPython, like this machine.
+    locked = {
+        _normalized(name): version
+        for name, version, marker in re.findall(
+            r"^([A-Za-z0-9._-]+)==(\S+)(?: ; (.*))?$", (ROOT / "requirements.txt").read_text(), re.M
+        )
+        if not marker or Marker(marker).evaluate()
+    }
+
+    assert installed.pop("blogroll") == __version__
+    assert installed == locked
 
 
 def test_no_secret_appears_in_inspect_output_or_logs(stack: Stack, token: str) -> None:
