@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, create_engine, delete, text
+from sqlalchemy import Connection, Engine, create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -226,3 +226,38 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     upgrade(engine)
     engine.dispose()
     return settings
+
+
+Snapshot = Callable[[], dict[str, list[tuple[Any, ...]]]]
+
+
+@pytest.fixture
+def storage(session: Session) -> Snapshot:
+    """`storage()` is every row of every table, to prove that a refused request changed nothing."""
+
+    def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table.name: [
+                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+    return snapshot
+
+
+@pytest.fixture
+def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Callable[..., Flask]]:
+    """`make_app(max_body_bytes=1024)`: an app on the test transaction with some settings changed."""
+    apps: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = create_app(settings.model_copy(update=overrides))
+        app.config["TESTING"] = True
+        db.get_database(app).use_sessions(sessions)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        db.get_database(app).engine.dispose()

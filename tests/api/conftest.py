@@ -3,56 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from blogroll import create_app
 from blogroll.api.docs import openapi_document
-from blogroll.config import Settings
-from blogroll.storage import db
-from blogroll.storage.models import Base
 
 DOCUMENT_URI = "urn:blogroll:openapi"
-
-
-@pytest.fixture
-def storage(session: Session) -> Callable[[], dict[str, list[tuple[Any, ...]]]]:
-    """`storage()` is every row of every table, to prove that a bad request changed nothing."""
-
-    def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-        return {
-            table.name: [
-                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in Base.metadata.sorted_tables
-        }
-
-    return snapshot
-
-
-@pytest.fixture
-def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Callable[..., Flask]]:
-    """`make_app(max_body_bytes=1024)`: an app on the test transaction with some settings changed."""
-    apps: list[Flask] = []
-
-    def make(**overrides: Any) -> Flask:
-        app = create_app(settings.model_copy(update=overrides))
-        app.config["TESTING"] = True
-        db.get_database(app).use_sessions(sessions)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        db.get_database(app).engine.dispose()
 
 
 def _assert_error(response: TestResponse, status: int, error: str) -> dict[str, Any]:

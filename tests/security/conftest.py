@@ -15,18 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from blogroll import create_app
 from blogroll.config import Settings
 from blogroll.sanitize import sanitize_html
 from blogroll.storage import db
 from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.entries import guid_hash
-from blogroll.storage.models import Base, Entry
+from blogroll.storage.models import Entry
 
 BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 START_TIMEOUT = 30.0
@@ -152,40 +148,8 @@ def _wait_until_healthy(server: LiveServer) -> None:
     raise AssertionError(f"no answer on /healthz within {START_TIMEOUT}s: {server.output()}")
 
 
+# The type of the shared `storage` fixture (tests/conftest.py).
 Snapshot = Callable[[], dict[str, list[tuple[Any, ...]]]]
-
-
-@pytest.fixture
-def storage(session: Session) -> Snapshot:
-    """`storage()` is every row of every table, to prove that a hostile request changed nothing."""
-
-    def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-        return {
-            table.name: [
-                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in Base.metadata.sorted_tables
-        }
-
-    return snapshot
-
-
-@pytest.fixture
-def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Callable[..., Flask]]:
-    """`make_app(max_body_bytes=...)`: an app on the test transaction with some settings changed."""
-    apps: list[Flask] = []
-
-    def make(**overrides: Any) -> Flask:
-        app = create_app(settings.model_copy(update=overrides))
-        app.config["TESTING"] = True
-        db.get_database(app).use_sessions(sessions)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        db.get_database(app).engine.dispose()
-
 
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "psycopg", "pymysql", "sqlite3", "root:x:0:0")
 
