@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from blogroll.config import load_settings
 from blogroll.opml import parse_opml
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.migrate import is_current
+from live_servers import free_port, wait_until_healthy
 
 BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 START_TIMEOUT = 30.0
@@ -78,15 +78,7 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{database_file(data_dir)}"
 
 
-def closed_port() -> int:
-    """A local port nothing listens on (connections to it are refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-free_port = closed_port
+closed_port = free_port
 
 
 # --- db upgrade ---------------------------------------------------------------------------------
@@ -569,16 +561,7 @@ class Server:
             )
 
     def wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the server exited: {self.output()}"
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"no answer on /healthz within {START_TIMEOUT}s: {self.output()}")
+        wait_until_healthy(self.base, self.process, self.output, START_TIMEOUT)
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(self.base + path, timeout=10)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from blogroll.storage import db
 from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import Entry
+from live_servers import free_port, wait_until_healthy
 
 BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 START_TIMEOUT = 30.0
@@ -44,13 +43,6 @@ class LiveServer:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _clean_environment(data_dir: Path) -> dict[str, str]:
@@ -85,7 +77,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     token = created.stdout.strip()
     _seed(folder / "data")
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -93,7 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         )
     server = LiveServer(base=f"http://127.0.0.1:{port}", token=token, process=process, log=log)
     try:
-        _wait_until_healthy(server)
+        wait_until_healthy(server.base, server.process, server.output, START_TIMEOUT)
         yield server
     finally:
         process.terminate()
@@ -133,19 +125,6 @@ def _seed(data_dir: Path) -> None:
                 )
             )
     database.engine.dispose()
-
-
-def _wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, f"the server exited: {server.output()}"
-        try:
-            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"no answer on /healthz within {START_TIMEOUT}s: {server.output()}")
 
 
 # The type of the shared `storage` fixture (tests/conftest.py).

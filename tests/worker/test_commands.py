@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from blogroll import create_app, logs
 from blogroll.cli import main
 from blogroll.storage.models import Blog, utcnow
 from blogroll.storage.tokens import create_token
+from live_servers import free_port
 
 from .conftest import FeedServer, Harness, Reply, wait_until
 from .feeds import RSS20, rss
@@ -200,13 +200,6 @@ def test_the_worker_stops_cleanly_on_sigterm(
     blog = harness.blog(slow)
     assert (blog.claimed_until, blog.last_fetched_at, blog.consecutive_errors) == (None, None, 0)
     assert harness.entries(slow) == []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_blogroll_run_shows_entries_from_a_feed_on_its_own(
