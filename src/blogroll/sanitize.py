@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from urllib.parse import urljoin, urlsplit
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -18,10 +21,14 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+WEB_SCHEMES = {"http", "https"}
+LINK_ATTRIBUTES = {"href", "src"}
 
 
-def sanitize_html(html: str) -> str:
-    """Keeps formatting and links; drops scripts, styles, event handlers and `javascript:` URLs."""
+def sanitize_html(html: str, *, base_url: str | None = None) -> str:
+    """Keeps formatting and links; drops scripts, styles, event handlers and `javascript:` URLs.
+    With `base_url`, relative links and image sources are made absolute against it, so they still
+    point at the blog when shown on another site."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -29,4 +36,14 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=partial(_absolute_links, base_url) if base_url else None,
     )
+
+
+def _absolute_links(base_url: str, _tag: str, attribute: str, value: str) -> str | None:
+    """nh3 has already refused unsafe schemes, but it does not check what this returns: a joined
+    link is kept only if it is still http(s), so a strange base cannot smuggle a scheme in."""
+    if attribute not in LINK_ATTRIBUTES or urlsplit(value).scheme:
+        return value
+    absolute = urljoin(base_url, value.strip())
+    return absolute if urlsplit(absolute).scheme in WEB_SCHEMES else None

@@ -177,3 +177,24 @@ def test_opml_export(make_app: Callable[..., Flask], hostile: Any) -> None:
         "body",
         "outline",
     }
+
+
+@pytest.mark.parametrize(
+    "base", ["javascript:alert(1)//", "data:text/html,<script>alert(1)</script>", "vbscript:x"]
+)
+def test_a_hostile_base_address_cannot_turn_relative_links_into_scripts(base: str) -> None:
+    """A feed's xml:base decides what relative links are joined to; only http(s) results are kept."""
+    cleaned = sanitize_html('<a href="x">x</a><img src="y" alt="y">', base_url=base)
+
+    assert "href" not in cleaned and "src" not in cleaned and "script" not in cleaned
+
+
+def test_relative_links_become_absolute_against_the_base() -> None:
+    cleaned = sanitize_html(
+        '<a href="../about">a</a><img src="cat.png" alt="c"><a href="mailto:me@example.org">m</a>',
+        base_url="https://blog.example.org/posts/1/",
+    )
+
+    assert 'href="https://blog.example.org/posts/about"' in cleaned
+    assert 'src="https://blog.example.org/posts/1/cat.png"' in cleaned
+    assert 'href="mailto:me@example.org"' in cleaned

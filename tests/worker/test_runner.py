@@ -31,6 +31,42 @@ def test_at_most_a_few_requests_at_once_go_to_one_host(harness: Harness, feed_se
     assert feed_server.most_active <= 2
 
 
+def test_at_most_fetch_concurrency_requests_at_once(harness: Harness, feed_server: FeedServer) -> None:
+    for n in range(8):
+        harness.add_blog(feed_server.route(f"/{n}.xml", Reply(body=rss((f"{n}", "Post")), delay=0.2)))
+    runner = harness.runner(fetch_concurrency=3, fetch_per_host=8)
+
+    try:
+        report = runner.run_pass()
+    finally:
+        runner.close()
+
+    assert report.count("stored") == 8
+    assert feed_server.most_active == 3
+
+
+def test_a_pass_of_many_304s_records_every_one(harness: Harness, feed_server: FeedServer) -> None:
+    """Finished 304s are stored together; each blog's schedule still moves and its claim ends."""
+
+    def conditional(headers: dict[str, str]) -> Reply:
+        if headers.get("if-none-match") == '"v1"':
+            return Reply(status=304, headers={"ETag": '"v1"'})
+        return Reply(body=RSS20, headers={"ETag": '"v1"'})
+
+    blogs = [harness.add_blog(feed_server.route(f"/{n}.xml", conditional)) for n in range(20)]
+    harness.fetch()
+    fetched_first = {blog_id: harness.blog(blog_id).last_fetched_at for blog_id in blogs}
+
+    report = harness.fetch(*blogs)
+
+    assert report.count("not_modified") == 20
+    for blog_id in blogs:
+        blog = harness.blog(blog_id)
+        assert (blog.last_status, blog.claimed_until, blog.etag) == (304, None, '"v1"')
+        assert blog.last_fetched_at is not None and blog.last_fetched_at >= fetched_first[blog_id]
+        assert len(harness.entries(blog_id)) == 2
+
+
 def test_the_worker_picks_up_blogs_as_they_are_added(harness: Harness, feed_server: FeedServer) -> None:
     runner = harness.runner()
     thread = run_in_background(runner)

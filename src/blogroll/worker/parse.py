@@ -38,9 +38,11 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    # Blogroll sanitizes with its own rules (blogroll.sanitize), so feedparser's sanitizer is off;
-    # feedparser still resolves relative links against the feed's address.
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
+    # Blogroll sanitizes with its own rules (blogroll.sanitize), and makes links absolute while it
+    # does, so feedparser does neither: its sgmllib pass over every summary took a third of the time.
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if not parsed.entries and not parsed.version:
         problem = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise FetchError(f"not a feed: {problem}", status=200)
@@ -59,7 +61,7 @@ def _entry(raw: Any, feed_url: str, now: dt.datetime) -> ParsedEntry:
         title=title,
         link=link,
         author=_plain_text(raw.get("author", ""), raw.get("author_detail"))[:AUTHOR_LENGTH],
-        summary=_summary(raw),
+        summary=_summary(raw, feed_url),
         published_at=published_at,
     )
 
@@ -83,7 +85,7 @@ def _plain_text(value: str, detail: Any) -> str:
     return " ".join(value.split())
 
 
-def _summary(raw: Any) -> str:
+def _summary(raw: Any, feed_url: str) -> str:
     """The entry's summary, or its content when it has none, as sanitized HTML."""
     contents = raw.get("content") or [{}]
     if raw.get("summary"):
@@ -93,7 +95,8 @@ def _summary(raw: Any) -> str:
         value, detail = contents[0].get("value", ""), contents[0]
     if "html" not in str(detail.get("type", "text/html")):
         value = html.escape(value)
-    return sanitize_html(str(value)).strip()
+    # `base` is the entry's xml:base where the feed sets one, else the feed's address.
+    return sanitize_html(str(value), base_url=detail.get("base") or feed_url).strip()
 
 
 def _web_link(link: str | None, feed_url: str) -> str | None:

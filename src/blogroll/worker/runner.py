@@ -1,9 +1,11 @@
-"""The worker loop: claim due blogs, fetch them on a few threads, store each result, repeat.
+"""The worker loop: claim due blogs in batches, fetch and parse them on threads, store the results.
 
 Fetching is waiting on the network, so plain threads are the simplest fast choice: one thread per
 in-flight fetch, at most `fetch_concurrency` of them and `fetch_per_host` per host. The threads are
-daemons, so a worker told to stop never waits past its grace period for a fetch stuck in a read;
-each blog's result is one transaction, so a fetch cut short leaves nothing half-written.
+daemons, so a worker told to stop never waits past its grace period for a fetch stuck in a read.
+Only the loop's own thread touches the database: it claims, and it stores each finished fetch, one
+transaction per blog (so a fetch cut short leaves nothing half-written) and all waiting 304s in one.
+One connection is then enough however many fetches run, and the fetch threads never queue for it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from blogroll.config import Settings
 from blogroll.storage.db import Database
 from blogroll.storage.models import utcnow
 from blogroll.worker.claim import Claim, claim_due, release
-from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
-from blogroll.worker.parse import parse_feed
+from blogroll.worker.fetch import Abandoned, FeedResponse, Fetcher, FetchError, GuardedBackend
+from blogroll.worker.parse import ParsedEntry, parse_feed
 from blogroll.worker.store import ClaimLost, store_failure, store_feed, store_not_modified
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,22 @@ class Outcome:
     new: int = 0
     updated: int = 0
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetch thread's result, for the loop to store: a response (with its parsed entries unless
+    it is a 304), an error, or nothing because the worker gave up on it while stopping."""
+
+    claim: Claim
+    response: FeedResponse | None = None
+    entries: list[ParsedEntry] = field(default_factory=list)
+    error: FetchError | None = None
+    abandoned: bool = False
+
+    @property
+    def not_modified(self) -> bool:
+        return self.response is not None and self.response.not_modified
 
 
 @dataclass
@@ -70,12 +88,18 @@ class Report:
         )
 
 
+def claims_in_hand(settings: Settings) -> int:
+    """How many claimed blogs a worker holds at most, fetching or waiting to: twice its concurrency,
+    so that the next fetches are already claimed when slots free up."""
+    return 2 * settings.fetch_concurrency
+
+
 def lease_for(settings: Settings) -> dt.timedelta:
     """A claim lasts as long as the slowest fetch the settings allow, times the blogs that may queue
-    behind a busy host, so only a crashed worker's claims ever expire."""
+    before it behind a busy host, so only a crashed worker's claims ever expire."""
     slowest = settings.fetch_total_timeout + settings.fetch_read_timeout + 30
-    queued = math.ceil(settings.fetch_concurrency / settings.fetch_per_host)
-    return dt.timedelta(seconds=slowest * (queued + 1))
+    queued = math.ceil(claims_in_hand(settings) / settings.fetch_per_host)
+    return dt.timedelta(seconds=slowest * queued)
 
 
 class Runner:
@@ -98,7 +122,7 @@ class Runner:
         self._stop_requested_at: float | None = None
         self._abandon = threading.Event()
         # Finished fetches arrive here; None only wakes the loop (to stop, or to look again).
-        self._events: queue.Queue[Outcome | None] = queue.Queue()
+        self._events: queue.Queue[Fetched | None] = queue.Queue()
 
     def stop(self) -> None:
         """Stop claiming, let in-flight fetches finish within the grace period, then abandon them.
@@ -126,7 +150,7 @@ class Runner:
         return self.settings.fetch_concurrency, self.settings.fetch_per_host
 
     def _run(self, *, once: bool, blog_ids: Collection[int] | None) -> Report:
-        concurrency, _per_host = self._limits()
+        in_hand = claims_in_hand(self.settings)
         due_by = utcnow() if once else None
         report = Report()
         waiting: deque[Claim] = deque()
@@ -135,9 +159,11 @@ class Runner:
         try:
             while not self._stopping.is_set():
                 self._beat()
-                room = concurrency - len(waiting) - len(running)
-                if room > 0 and not nothing_left:
-                    claimed = self._claim(room, due_by, blog_ids, once=once)
+                # Claims are taken in batches, topping up only when half of them have started: one
+                # claim per finished fetch would make the claim queries, not the fetches, the pace.
+                room = in_hand - len(waiting) - len(running)
+                if not nothing_left and (not waiting or room >= in_hand // 2):
+                    claimed = self._claim(room, due_by, blog_ids, once=once) if room > 0 else []
                     waiting.extend(claimed)
                     nothing_left = once and len(claimed) < room
                 self._start(waiting, running)
@@ -175,6 +201,8 @@ class Runner:
         """Starts the waiting fetches whose host has room; the others keep their place in line."""
         busy = Counter(claim.host for claim in running.values())
         for claim in list(waiting):
+            if len(running) >= self.settings.fetch_concurrency:
+                return
             if busy[claim.host] >= self.settings.fetch_per_host:
                 continue
             waiting.remove(claim)
@@ -185,16 +213,24 @@ class Runner:
             )
             thread.start()
 
-    def _next_event(self, timeout: float | None) -> Outcome | None:
+    def _next_event(self, timeout: float | None) -> Fetched | None:
         try:
             return self._events.get(timeout=timeout)
         except queue.Empty:
             return None
 
-    def _collect(self, event: Outcome | None, running: dict[int, Claim], report: Report) -> None:
-        if event is not None:
-            running.pop(event.claim.blog_id, None)
-            report.outcomes.append(event)
+    def _collect(self, event: Fetched | None, running: dict[int, Claim], report: Report) -> None:
+        """Stores the finished fetch and every other one already waiting, the 304s together."""
+        finished: list[Fetched] = []
+        while event is not None:
+            finished.append(event)
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                event = None
+        for fetched in finished:
+            running.pop(fetched.claim.blog_id, None)
+        report.outcomes.extend(self._store(finished))
 
     def _wind_down(self, waiting: deque[Claim], running: dict[int, Claim], report: Report) -> None:
         """Gives back unstarted claims, waits for in-flight fetches, abandons those still going."""
@@ -220,41 +256,84 @@ class Runner:
             log.warning("cannot release %d claim(s); they expire by themselves: %s", len(claims), error)
 
     def _job(self, claim: Claim) -> None:
-        self._events.put(self._fetch_and_store(claim))
+        self._events.put(self._fetch_and_parse(claim))
 
-    def _fetch_and_store(self, claim: Claim) -> Outcome:
-        """Fetches one blog and stores the result in one transaction; never raises."""
+    def _fetch_and_parse(self, claim: Claim) -> Fetched:
+        """Runs on a fetch thread: network and parsing only, so the threads never wait for the
+        database; never raises."""
         try:
+            response = self.fetcher.fetch(
+                claim.feed_url, etag=claim.etag, last_modified=claim.last_modified, cancelled=self._abandon
+            )
+            if response.not_modified:
+                return Fetched(claim, response)
+            entries = parse_feed(response.body, url=response.url, content_type=response.content_type)
+            return Fetched(claim, response, entries)
+        except FetchError as error:
+            return Fetched(claim, error=error)
+        except Abandoned:
+            return Fetched(claim, abandoned=True)
+        except Exception as error:
+            log.exception("blog %d %s: unexpected error", claim.blog_id, claim.feed_url)
+            return Fetched(claim, error=FetchError(f"internal error: {error.__class__.__name__}"))
+
+    def _store(self, finished: list[Fetched]) -> list[Outcome]:
+        """Writes finished fetches: 304s in one transaction (only their schedule moves), every
+        other blog in a transaction of its own, so a blog has all of a fetch's entries or none."""
+        outcomes = [self._store_one(fetched) for fetched in finished if not fetched.not_modified]
+        not_modified = [fetched for fetched in finished if fetched.not_modified]
+        if len(not_modified) == 1:
+            outcomes.append(self._store_one(not_modified[0]))
+        elif not_modified:
             try:
-                response = self.fetcher.fetch(
-                    claim.feed_url,
-                    etag=claim.etag,
-                    last_modified=claim.last_modified,
-                    cancelled=self._abandon,
-                )
-                entries = (
-                    []
-                    if response.not_modified
-                    else parse_feed(response.body, url=response.url, content_type=response.content_type)
-                )
-            except FetchError as error:
-                self._store_failure(claim, error)
-                log.info("blog %d %s: %s", claim.blog_id, claim.feed_url, error)
-                return Outcome(claim, "failed", error=str(error))
+                outcomes.extend(self._store_not_modified(not_modified))
+            except Exception:
+                log.warning("cannot store %d 304s together; storing them one by one", len(not_modified))
+                outcomes.extend(self._store_one(fetched) for fetched in not_modified)
+        return outcomes
+
+    def _store_not_modified(self, finished: list[Fetched]) -> list[Outcome]:
+        outcomes = []
+        now = utcnow()
+        with self.database.session() as session:
+            for fetched in finished:
+                claim, response = fetched.claim, fetched.response
+                assert response is not None
+                try:
+                    store_not_modified(session, claim, response, settings=self.settings, now=now)
+                except ClaimLost as lost:
+                    # Nothing was written for this blog: its UPDATE matched no row.
+                    log.warning("%s; its result was dropped", lost)
+                    outcomes.append(Outcome(claim, "lost"))
+                    continue
+                log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
+                outcomes.append(Outcome(claim, "not_modified"))
+        return outcomes
+
+    def _store_one(self, fetched: Fetched) -> Outcome:
+        """Stores one blog's result in one transaction; never raises."""
+        claim, response = fetched.claim, fetched.response
+        if fetched.abandoned:
+            self._release([claim])
+            return Outcome(claim, "abandoned")
+        try:
+            if fetched.error is not None:
+                self._store_failure(claim, fetched.error)
+                log.info("blog %d %s: %s", claim.blog_id, claim.feed_url, fetched.error)
+                return Outcome(claim, "failed", error=str(fetched.error))
+            assert response is not None
             now = utcnow()
             with self.database.session() as session:
                 if response.not_modified:
                     store_not_modified(session, claim, response, settings=self.settings, now=now)
                     log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
                     return Outcome(claim, "not_modified")
+                entries = fetched.entries
                 stored = store_feed(session, claim, response, entries, settings=self.settings, now=now)
             log.info(
                 "blog %d %s: %d new, %d updated", claim.blog_id, response.url, stored.new, stored.updated
             )
             return Outcome(claim, "stored", new=stored.new, updated=stored.updated)
-        except Abandoned:
-            self._release([claim])
-            return Outcome(claim, "abandoned")
         except ClaimLost as lost:
             log.warning("%s; its result was dropped", lost)
             return Outcome(claim, "lost")
