@@ -45,6 +45,10 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # ---------------------------------------------------------------------------------------------------
 # builder: resolves nothing, only installs what uv.lock says.
 FROM base AS builder
+# `strip` (binutils) for the trimming step below; installed in the builder only, never in the runtime.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends binutils \
+ && rm -rf /var/lib/apt/lists/*
 # Only the uv binary; it never reaches the runtime image.
 COPY --from=uv /uv /bin/uv
 # Compile bytecode at install time (faster start, and the runtime cannot write it); copy files out of
@@ -59,6 +63,22 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     uv sync --locked --no-dev --no-install-project
+# Trim what the runtime never uses, right after the dependencies so this layer is cached with them (a
+# code edit does not redo it) and the image's own layers stay under 60 MB (BENCHMARKS.md measures them):
+# - debug symbols of the compiled extension modules (`*.so`; 8.8 MB, mostly SQLAlchemy's Cython
+#   modules). Only the extensions: the vendored libraries in `*.libs/` (libpq, OpenSSL) are left
+#   alone, as auditwheel has rewritten them and stripping gains next to nothing there;
+# - the test suites shipped inside packages: every `tests/` folder, and the test harnesses of
+#   SQLAlchemy, Alembic and Mako (`<package>/testing/`, 2.3 MB with their bytecode), which only
+#   their own and dialect authors' test runs import (dialects' `provision` modules, never loaded
+#   outside those).
+# Distributions' metadata (dist-info) is kept, so the installed versions still match uv.lock; the
+# hashes in RECORD of the stripped or removed files no longer match (nothing at runtime reads them).
+RUN find /app/.venv -type f -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} + \
+ && find /app/.venv/lib -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} + \
+ && rm -rf /app/.venv/lib/python3.*/site-packages/sqlalchemy/testing \
+           /app/.venv/lib/python3.*/site-packages/alembic/testing \
+           /app/.venv/lib/python3.*/site-packages/mako/testing
 # Then the project itself: the metadata the build backend reads and the package source.
 COPY pyproject.toml uv.lock README.md ./
 COPY src ./src

@@ -50,6 +50,10 @@ GOAL_P50_ONE_MS = 2.0
 GOAL_PAGES_SHARE_OF_NGINX = 0.5
 GOAL_WORKER_SPEEDUP = 10
 GOAL_WORKER_304_FPS = 500
+# The developer loop's goals (bench/devloop.py).
+GOAL_EDIT_LIVE_S = 2
+GOAL_CODE_REBUILD_S = 10
+GOAL_OWN_LAYERS_MB = 60
 
 
 def log(message: str) -> None:
@@ -704,6 +708,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="build and start the compose stack (own project name), seed it, load its proxy, then `down -v`",
     )
     parser.add_argument("--worker", action="store_true", help="also run the feed-worker benchmark")
+    parser.add_argument(
+        "--devloop",
+        action="store_true",
+        help="also time the developer loop: watch edits, code-only rebuild, up --wait, image size",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run (default 10)")
     parser.add_argument(
         "--runs", type=int, default=3, help="runs per figure; the median is reported (default 3)"
@@ -718,6 +727,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the work folder's data, not only its logs")
     parser.add_argument("--replot", metavar="JSON", help="only redraw the chart and table of a result file")
     parser.add_argument("--feeds", type=int, default=1000, help="worker benchmark: feeds (default 1000)")
+    parser.add_argument(
+        "--feed-latency-ms",
+        default="100,0",
+        help="worker benchmark: how long the fixture server holds back each answer; one run of the "
+        "passes per comma-separated value (default 100,0)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.runs, args.warmup = 2, 1, 1
@@ -786,9 +801,15 @@ def main(argv: list[str] | None = None) -> int:
 
         def worker_step() -> None:
             nonlocal worker_result
-            worker_result = worker_benchmark(run, feeds=args.feeds)
+            latencies = [float(value) for value in args.feed_latency_ms.split(",")]
+            worker_result = worker_benchmark(run, feeds=args.feeds, latencies_ms=latencies)
 
         steps.append(("worker", worker_step))
+    devloop_result: dict[str, Any] = {}  # filled as the figures come, so a failed step keeps the first ones
+    if args.devloop:
+        from devloop import devloop_benchmark
+
+        steps.append(("devloop", lambda: devloop_benchmark(run, devloop_result)))
     try:
         for name, step in steps:
             try:
@@ -820,6 +841,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {**info, "loadavg_at_end": os.getloadavg(), **run.extra},
         "results": measures,
         "worker": worker_result,
+        "devloop": devloop_result or None,
         "notes": run.notes,
         "work_dir": str(run.work),
     }
@@ -835,6 +857,11 @@ def main(argv: list[str] | None = None) -> int:
     if worker_result:
         print()
         print(worker_table(worker_result))
+    if report["devloop"]:
+        from devloop import devloop_table
+
+        print()
+        print(devloop_table(report["devloop"]))
     for note in run.notes:
         print(f"note: {note}")
     if measures:
@@ -882,17 +909,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def worker_table(result: dict[str, Any]) -> str:
     lines = [
-        f"feed worker: {result['feeds']} feeds x {result['entries_per_feed']} entries ({result['database']})"
+        f"feed worker: {result['feeds']} feeds x {result['entries_per_feed']} entries "
+        f"({result['database']}), {result.get('concurrency')} fetches at once"
     ]
-    for key in ("naive", "first_pass", "not_modified_pass"):
-        item = result.get(key)
-        if item:
-            lines.append(
-                f"  {key:18} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
-                f"{item.get('summary', '')}"
-            )
-    for goal in result.get("goals", []):
-        lines.append(f"  goal: {goal}")
+    for run in result.get("runs", [result]):
+        lines.append(f"  fixture latency {run.get('latency_ms', 0):g} ms")
+        for key in ("naive", "first_pass", "not_modified_pass"):
+            item = run.get(key)
+            if item:
+                lines.append(
+                    f"    {key:18} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
+                    f"{item.get('summary', '')}"
+                )
+        lines.extend(f"    goal: {goal}" for goal in run.get("goals", []))
     return "\n".join(lines)
 
 

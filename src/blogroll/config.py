@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     fetch_interval: int = Field(
         default=30 * 60, ge=60, description="Seconds between two fetches of the same blog's feed."
     )
-    fetch_concurrency: int = Field(default=8, ge=1, le=200, description="Feeds one worker fetches at once.")
+    fetch_concurrency: int = Field(default=16, ge=1, le=200, description="Feeds one worker fetches at once.")
     fetch_per_host: int = Field(default=2, ge=1, description="Feeds fetched at once from the same host.")
     fetch_connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to wait for a connection.")
     fetch_read_timeout: float = Field(

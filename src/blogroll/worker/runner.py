@@ -29,7 +29,13 @@ from blogroll.storage.models import utcnow
 from blogroll.worker.claim import Claim, claim_due, release
 from blogroll.worker.fetch import Abandoned, FeedResponse, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.parse import ParsedEntry, parse_feed
-from blogroll.worker.store import ClaimLost, store_failure, store_feed, store_not_modified
+from blogroll.worker.store import (
+    ClaimLost,
+    store_failure,
+    store_feed,
+    store_not_modified,
+    store_not_modified_many,
+)
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +302,11 @@ class Runner:
         outcomes = []
         now = utcnow()
         with self.database.session() as session:
+            answered = [(fetched.claim, fetched.response) for fetched in finished if fetched.response]
+            if store_not_modified_many(session, answered, settings=self.settings, now=now):
+                for claim, _response in answered:
+                    log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
+                return [Outcome(claim, "not_modified") for claim, _response in answered]
             for fetched in finished:
                 claim, response = fetched.claim, fetched.response
                 assert response is not None
