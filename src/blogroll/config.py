@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal
 
@@ -144,6 +145,13 @@ class Settings(BaseSettings):
     allow_private_feeds: bool = Field(
         default=False,
         description="Fetch feeds on loopback, private and link-local addresses (tests, private networks).",
+    )
+    worker_name: str = Field(
+        default_factory=socket.gethostname,
+        min_length=1,
+        max_length=255,
+        description="The name a worker's claims carry; restarted under the same name, it takes back "
+        "what it held at once. Default: the host name (the container's, under Docker).",
     )
     fetch_user_agent: str | None = Field(
         default=None, description="User-Agent of feed requests; default `Blogroll/<version> (feed reader)`."

@@ -15,17 +15,18 @@ from blogroll.worker.fetch import FetchError
 from blogroll.worker.runner import Report, Runner
 from blogroll.worker.store import ClaimLost, store_failure
 
-from .conftest import FeedServer, Harness, Reply, worker_settings
+from .conftest import FeedServer, Harness, Reply, wait_until, worker_settings
 from .feeds import RSS20, rss
 
 LEASE = dt.timedelta(minutes=5)
+OWNER = "worker-test"
 
 
 def test_a_claimed_blog_is_not_claimed_again(harness: Harness, feed_server: FeedServer) -> None:
     ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(3)]
 
-    first = claim_due(harness.database, limit=10, lease=LEASE)
-    second = claim_due(harness.database, limit=10, lease=LEASE)
+    first = claim_due(harness.database, limit=10, lease=LEASE, owner=OWNER)
+    second = claim_due(harness.database, limit=10, lease=LEASE, owner=OWNER)
 
     assert [claim.blog_id for claim in first] == ids
     assert second == []
@@ -35,7 +36,7 @@ def test_a_claimed_blog_is_not_claimed_again(harness: Harness, feed_server: Feed
 def test_claims_take_at_most_the_limit(harness: Harness, feed_server: FeedServer) -> None:
     ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(5)]
 
-    claimed = [claim_due(harness.database, limit=2, lease=LEASE) for _ in range(3)]
+    claimed = [claim_due(harness.database, limit=2, lease=LEASE, owner=OWNER) for _ in range(3)]
 
     assert [[claim.blog_id for claim in batch] for batch in claimed] == [ids[:2], ids[2:4], ids[4:]]
 
@@ -48,7 +49,7 @@ def test_only_enabled_blogs_that_are_due_are_claimed(harness: Harness, feed_serv
         session.execute(update(Blog).where(Blog.id == later).values(next_fetch_at=utcnow() + LEASE))
         session.execute(update(Blog).where(Blog.id == disabled).values(enabled=False))
 
-    claimed = claim_due(harness.database, limit=10, lease=LEASE)
+    claimed = claim_due(harness.database, limit=10, lease=LEASE, owner=OWNER)
 
     assert [claim.blog_id for claim in claimed] == [due]
 
@@ -57,7 +58,7 @@ def test_claiming_is_not_an_edit_of_the_blog(harness: Harness, feed_server: Feed
     blog_id = harness.add_blog(feed_server.url("/feed.xml"))
     updated_at = harness.blog(blog_id).updated_at
 
-    claims = claim_due(harness.database, limit=1, lease=LEASE)
+    claims = claim_due(harness.database, limit=1, lease=LEASE, owner=OWNER)
     release(harness.database, claims)
 
     blog = harness.blog(blog_id)
@@ -67,9 +68,9 @@ def test_claiming_is_not_an_edit_of_the_blog(harness: Harness, feed_server: Feed
 def test_a_crashed_workers_claims_expire(harness: Harness, feed_server: FeedServer) -> None:
     blog_id = harness.add_blog(feed_server.url("/feed.xml"))
     # A lease that has already run out, as a crashed worker's does in the end.
-    [stale] = claim_due(harness.database, limit=1, lease=dt.timedelta(seconds=-1))
+    [stale] = claim_due(harness.database, limit=1, lease=dt.timedelta(seconds=-1), owner=OWNER)
 
-    [fresh] = claim_due(harness.database, limit=1, lease=LEASE)
+    [fresh] = claim_due(harness.database, limit=1, lease=LEASE, owner=OWNER)
 
     assert fresh.blog_id == stale.blog_id == blog_id
     # Should the first worker come back, it writes nothing: the blog is the second one's now.
@@ -79,9 +80,48 @@ def test_a_crashed_workers_claims_expire(harness: Harness, feed_server: FeedServ
     assert (blog.consecutive_errors, blog.last_error, blog.claimed_until) == (0, None, fresh.until)
 
 
+def test_a_restarted_worker_takes_back_its_own_claims_at_once(
+    harness: Harness, feed_server: FeedServer
+) -> None:
+    """Killed mid-pass and started again (a container restart keeps its host name), a worker need
+    not wait for its old leases to run out; another worker's claims stay where they are."""
+    own = harness.add_blog(feed_server.route("/own.xml", Reply(body=RSS20)))
+    other = harness.add_blog(feed_server.route("/other.xml", Reply(body=RSS20)))
+    [left_behind] = claim_due(harness.database, limit=1, lease=LEASE, owner="worker-1")
+    [held] = claim_due(harness.database, limit=1, lease=LEASE, owner="worker-2")
+    assert (left_behind.blog_id, held.blog_id) == (own, other)
+
+    runner = harness.runner(worker_name="worker-1")
+    thread = threading.Thread(target=runner.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert wait_until(lambda: len(harness.entries(own)) == 2, timeout=10)
+    finally:
+        runner.stop()
+        thread.join(timeout=15)
+        runner.close()
+
+    assert (harness.blog(own).claimed_until, harness.blog(own).claimed_by) == (None, None)
+    assert (harness.blog(other).claimed_until, harness.blog(other).claimed_by) == (held.until, "worker-2")
+    assert feed_server.hits["/other.xml"] == 0
+
+
+def test_a_one_off_pass_leaves_the_running_workers_claims_alone(
+    harness: Harness, feed_server: FeedServer
+) -> None:
+    """`blogroll fetch` in the worker's container shares its name, but not its claims."""
+    blog_id = harness.add_blog(feed_server.route("/feed.xml", Reply(body=RSS20)))
+    [held] = claim_due(harness.database, limit=1, lease=LEASE, owner=harness.settings.worker_name)
+
+    report = harness.fetch()
+
+    assert report.outcomes == []
+    assert harness.blog(blog_id).claimed_until == held.until
+
+
 def test_a_deleted_blogs_result_is_dropped(harness: Harness, feed_server: FeedServer) -> None:
     blog_id = harness.add_blog(feed_server.url("/feed.xml"))
-    [claim] = claim_due(harness.database, limit=1, lease=LEASE)
+    [claim] = claim_due(harness.database, limit=1, lease=LEASE, owner=OWNER)
     with harness.database.session() as session:
         session.delete(session.get(Blog, blog_id))
 
@@ -120,7 +160,9 @@ def test_two_workers_fetch_each_due_blog_exactly_once(harness: Harness, feed_ser
     }
     assert sum(report.count("stored") for report in reports) == count
     assert sum(report.new for report in reports) == count
-    assert claim_due(harness.database, limit=count, lease=LEASE) == [], "every blog is scheduled ahead"
+    assert claim_due(harness.database, limit=count, lease=LEASE, owner=OWNER) == [], (
+        "every blog is scheduled ahead"
+    )
 
 
 def test_a_second_pass_fetches_nothing_that_is_not_due(harness: Harness, feed_server: FeedServer) -> None:

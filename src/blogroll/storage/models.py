@@ -93,6 +93,8 @@ class Blog(Base):
     next_fetch_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     # Set while a worker holds the blog, so other workers (and a crashed one's successor) know.
     claimed_until: Mapped[dt.datetime | None]
+    # The name of the worker holding it (BLOGROLL_WORKER_NAME): restarted, it takes its claims back.
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
 
     tag_rows: Mapped[list[BlogTag]] = relationship(
         back_populates="blog",

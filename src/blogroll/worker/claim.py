@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Row, or_, select, true, update
@@ -55,18 +55,21 @@ def claim_due(
     *,
     limit: int,
     lease: dt.timedelta,
+    owner: str,
     due_by: dt.datetime | None = None,
     blog_ids: Collection[int] | None = None,
 ) -> list[Claim]:
-    """Claims up to `limit` enabled blogs due by `due_by` (default now) that nobody holds."""
+    """Claims, for the worker named `owner`, up to `limit` enabled blogs due by `due_by` (default
+    now) that nobody holds."""
     now = utcnow()
     until = lease_time(now, lease)
+    held = {"claimed_until": until, "claimed_by": owner}
     conditions = _claimable(now, due_by or now, blog_ids)
     with database.session() as session:
         if session.get_bind().dialect.name == "sqlite":
-            rows = _claim_with_update(session, conditions, limit, until)
+            rows = _claim_with_update(session, conditions, limit, held)
         else:
-            rows = _claim_skipping_locked(session, conditions, limit, until)
+            rows = _claim_skipping_locked(session, conditions, limit, held)
     return [
         Claim(
             blog_id=blog_id,
@@ -89,9 +92,23 @@ def release(database: Database, claims: Sequence[Claim]) -> None:
             session.execute(
                 update(Blog)
                 .where(Blog.id == claim.blog_id, Blog.claimed_until == claim.until)
-                .values(claimed_until=None, **KEEP_UPDATED_AT),
+                .values(claimed_until=None, claimed_by=None, **KEEP_UPDATED_AT),
                 execution_options={"synchronize_session": False},
             )
+
+
+def take_back(database: Database, owner: str) -> int:
+    """Frees the claims a worker of this name left behind, as a starting worker: they belong to an
+    earlier run of it that was killed, so they need not wait for their lease to run out. (Another
+    process running under the same name only loses results: its writes check their claim.)"""
+    with database.session() as session:
+        result = session.execute(
+            update(Blog)
+            .where(Blog.claimed_by == owner, Blog.claimed_until.is_not(None))
+            .values(claimed_until=None, claimed_by=None, **KEEP_UPDATED_AT),
+            execution_options={"synchronize_session": False},
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def make_all_due(session: Session) -> None:
@@ -116,7 +133,7 @@ def _claimable(
 
 
 def _claim_skipping_locked(
-    session: Session, conditions: list[ColumnElement[bool]], limit: int, until: dt.datetime
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, held: dict[str, Any]
 ) -> Sequence[ClaimedRow]:
     """PostgreSQL and MariaDB: lock the chosen rows, skipping rows another worker is claiming."""
     rows = session.execute(
@@ -128,23 +145,21 @@ def _claim_skipping_locked(
     ).all()
     if rows:
         session.execute(
-            update(Blog)
-            .where(Blog.id.in_([row[0] for row in rows]))
-            .values(claimed_until=until, **KEEP_UPDATED_AT),
+            update(Blog).where(Blog.id.in_([row[0] for row in rows])).values(**held, **KEEP_UPDATED_AT),
             execution_options={"synchronize_session": False},
         )
     return rows
 
 
 def _claim_with_update(
-    session: Session, conditions: list[ColumnElement[bool]], limit: int, until: dt.datetime
+    session: Session, conditions: list[ColumnElement[bool]], limit: int, held: dict[str, Any]
 ) -> Sequence[ClaimedRow]:
     """SQLite: one statement that takes the write lock first, so two workers cannot both claim a row."""
     chosen = select(Blog.id).where(*conditions).order_by(Blog.next_fetch_at, Blog.id).limit(limit)
     return session.execute(
         update(Blog)
         .where(Blog.id.in_(chosen.scalar_subquery()), *conditions)
-        .values(claimed_until=until, **KEEP_UPDATED_AT)
+        .values(**held, **KEEP_UPDATED_AT)
         .returning(*CLAIMED_COLUMNS),
         execution_options={"synchronize_session": False},
     ).all()

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blogroll.config import Settings
 from blogroll.storage.db import Database
 from blogroll.storage.models import utcnow
-from blogroll.worker.claim import Claim, claim_due, release
+from blogroll.worker.claim import Claim, claim_due, release, take_back
 from blogroll.worker.fetch import Abandoned, FeedResponse, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.parse import ParsedEntry, parse_feed
 from blogroll.worker.store import (
@@ -147,10 +147,24 @@ class Runner:
 
     def run_forever(self) -> Report:
         """Fetches blogs as they fall due, until `stop()`."""
-        log.info("feed worker started: %d at once, %d per host", *self._limits())
+        log.info(
+            "feed worker %s started: %d at once, %d per host", self.settings.worker_name, *self._limits()
+        )
+        self._take_back()
         report = self._run(once=False, blog_ids=None)
         log.info("feed worker stopped")
         return report
+
+    def _take_back(self) -> None:
+        """Only the long-running worker does this: a one-off `blogroll fetch` run beside it (say,
+        with `docker compose exec worker`) shares its host name and must not free its claims."""
+        try:
+            freed = take_back(self.database, self.settings.worker_name)
+        except SQLAlchemyError as error:
+            log.warning("cannot take back earlier claims; they expire by themselves: %s", error)
+            return
+        if freed:
+            log.info("took back %d claim(s) left by an earlier run of this worker", freed)
 
     def _limits(self) -> tuple[int, int]:
         return self.settings.fetch_concurrency, self.settings.fetch_per_host
@@ -196,7 +210,14 @@ class Runner:
         self, room: int, due_by: dt.datetime | None, blog_ids: Collection[int] | None, *, once: bool
     ) -> list[Claim]:
         try:
-            return claim_due(self.database, limit=room, lease=self.lease, due_by=due_by, blog_ids=blog_ids)
+            return claim_due(
+                self.database,
+                limit=room,
+                lease=self.lease,
+                owner=self.settings.worker_name,
+                due_by=due_by,
+                blog_ids=blog_ids,
+            )
         except SQLAlchemyError as error:
             if once:
                 raise

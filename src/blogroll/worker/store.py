@@ -114,6 +114,7 @@ _NOT_MODIFIED = (
     .where(Blog.id == bindparam("blog"), Blog.claimed_until == bindparam("held_until"))
     .values(
         claimed_until=None,
+        claimed_by=None,
         last_status=304,
         consecutive_errors=0,
         last_error=None,
@@ -164,7 +165,7 @@ def _finish(session: Session, claim: Claim, **state: Any) -> None:
     result = session.execute(
         update(Blog)
         .where(Blog.id == claim.blog_id, Blog.claimed_until == claim.until)
-        .values(claimed_until=None, **state, **KEEP_UPDATED_AT),
+        .values(claimed_until=None, claimed_by=None, **state, **KEEP_UPDATED_AT),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
