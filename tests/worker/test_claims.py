@@ -11,9 +11,9 @@ from sqlalchemy import update
 from blogroll.storage.db import Database, make_engine
 from blogroll.storage.models import Blog, utcnow
 from blogroll.worker.claim import claim_due, release
-from blogroll.worker.fetch import FetchError
+from blogroll.worker.fetch import FeedResponse, FetchError
 from blogroll.worker.runner import Report, Runner
-from blogroll.worker.store import ClaimLost, store_failure
+from blogroll.worker.store import ClaimLost, store_failure, store_not_modified_many
 
 from .conftest import FeedServer, Harness, Reply, wait_until, worker_settings
 from .feeds import RSS20, rss
@@ -117,6 +117,33 @@ def test_a_one_off_pass_leaves_the_running_workers_claims_alone(
 
     assert report.outcomes == []
     assert harness.blog(blog_id).claimed_until == held.until
+
+
+def test_304s_stored_together_write_nothing_if_one_claim_was_lost(
+    harness: Harness, feed_server: FeedServer
+) -> None:
+    """The worker then stores them one by one, which tells which blog was lost."""
+    ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(3)]
+    claims = claim_due(harness.database, limit=3, lease=LEASE, owner=OWNER)
+    # The last blog's lease ran out and another worker holds it now.
+    with harness.database.session() as session:
+        session.execute(update(Blog).where(Blog.id == ids[2]).values(claimed_until=utcnow() + 2 * LEASE))
+    answer = FeedResponse(304, "", None, b"", None, '"v2"', None)
+    answered = [(claim, answer) for claim in claims]
+
+    with harness.database.session() as session:
+        stored = store_not_modified_many(session, answered, settings=harness.settings, now=utcnow())
+
+    assert not stored
+    assert [harness.blog(blog_id).last_status for blog_id in ids] == [None, None, None]
+    with harness.database.session() as session:
+        stored = store_not_modified_many(session, answered[:2], settings=harness.settings, now=utcnow())
+    assert stored
+    assert [(harness.blog(blog_id).last_status, harness.blog(blog_id).etag) for blog_id in ids] == [
+        (304, '"v2"'),
+        (304, '"v2"'),
+        (None, None),
+    ]
 
 
 def test_a_deleted_blogs_result_is_dropped(harness: Harness, feed_server: FeedServer) -> None:
