@@ -55,6 +55,37 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
+# The two databases of the Compose stack (compose.yaml, + compose.mariadb.yaml). A test that takes the
+# `database` fixture runs on both; `@pytest.mark.parametrize("database", [...], indirect=True)` narrows it.
+DATABASES = ("postgresql", "mariadb")
+# Run in the `db` container, each succeeds once that database accepts connections (its health check).
+DATABASE_ACCEPTS = {
+    "postgresql": ("pg_isready", "-h", "127.0.0.1"),
+    "mariadb": ("healthcheck.sh", "--connect", "--innodb_initialized"),
+}
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """The stack's database: module-scoped, so a module's tests share one stack per database."""
+    return str(request.param)
+
+
+# For a test of a module whose stack takes `database` that says nothing about the database.
+POSTGRESQL_ONLY = pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+
+
+def database_of(stack: Any) -> str:
+    """Which database `stack` runs: MariaDB when its files include compose.mariadb.yaml."""
+    return "mariadb" if ROOT / "compose.mariadb.yaml" in stack.files else "postgresql"
+
+
+def database_accepts(stack: Any) -> bool:
+    """True when the stack's database accepts connections now (its own client, inside `db`)."""
+    command = DATABASE_ACCEPTS[database_of(stack)]
+    return bool(stack.compose("exec", "-T", "db", *command, check=False).returncode == 0)
+
+
 def stack_files(variant: str, *extra: Path) -> list[Path]:
     """The production files (+ MariaDB) + the e2e additions (fixture feeds) + any fault additions."""
     return [*e2e.production_files(variant), *extra]

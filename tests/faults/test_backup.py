@@ -19,6 +19,7 @@ from .conftest import (
     add_blogs,
     all_items,
     auth,
+    database_of,
     fault_stack,
     record_figure,
     run_script,
@@ -30,9 +31,9 @@ pytestmark = pytest.mark.faults
 BLOGS = 4
 
 
-@pytest.fixture(scope="module", params=["postgresql", "mariadb"])
-def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
-    with fault_stack(f"backup-{request.param}", request.param) as stack:
+@pytest.fixture(scope="module")
+def stack(database: str) -> Iterator[Any]:
+    with fault_stack(f"backup-{database}", database) as stack:
         yield stack
 
 
@@ -88,7 +89,7 @@ def test_restore_refuses_an_empty_file(stack: Any, tmp_path: Path) -> None:
 
 
 def test_restore_refuses_the_other_database_s_dump(stack: Any, tmp_path: Path) -> None:
-    mariadb = stack.project.endswith("mariadb")
+    mariadb = database_of(stack) == "mariadb"
     other = tmp_path / "other.dump"
     # A PostgreSQL custom-format dump starts with PGDMP; a MariaDB dump is SQL text.
     other.write_bytes(b"-- MariaDB dump\n" if not mariadb else b"PGDMP\x01\x10")

@@ -13,12 +13,14 @@ pytestmark = pytest.mark.faults
 DELAY = 20
 
 
-def test_up_waits_for_a_slow_database(docker_required: None) -> None:
+def test_up_waits_for_a_slow_database(docker_required: None, database: str) -> None:
     began = time.monotonic()
     # running_stack fails the test unless `up --wait` succeeds (every service healthy or completed).
-    with fault_stack("slow-db", "postgresql", FAULTS_DIR / "compose.slow-db.yaml") as stack:
+    with fault_stack(f"slow-db-{database}", database, FAULTS_DIR / "compose.slow-db.yaml") as stack:
         seconds = time.monotonic() - began
-        record_figure(f"db delayed {DELAY} s: `up --wait` succeeded {seconds:.1f} s after the start")
+        record_figure(
+            f"{database}: db delayed {DELAY} s: `up --wait` succeeded {seconds:.1f} s after the start"
+        )
         assert seconds >= DELAY
         assert stack.http.get("/readyz").status_code == 200
         assert stack.http.get("/api/v1/blogs").status_code == 200

@@ -1,5 +1,6 @@
-"""Faults under a bounded load, on one PostgreSQL stack: the database killed, web restarted, many
-connections, and `down`/`up` (last, since it replaces every container).
+"""Faults under a bounded load, on one stack per database: the database killed and `down`/`up` (last,
+since it replaces every container) on PostgreSQL and MariaDB; web restarted and many connections, which
+do not depend on the database, on PostgreSQL only.
 
 The load is a few threads reading and writing through the published 127.0.0.1 port; every answer is
 counted. What the users may see during a fault is a 503 with a JSON reason, never a 500, an nginx
@@ -21,7 +22,17 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Load, Outcome, all_items, fault_stack, record_figure, summarize, wait_until
+from .conftest import (
+    POSTGRESQL_ONLY,
+    Load,
+    Outcome,
+    all_items,
+    database_accepts,
+    fault_stack,
+    record_figure,
+    summarize,
+    wait_until,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -32,8 +43,8 @@ RECOVERY_BOUND = 10.0
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
-    with fault_stack("load") as stack:
+def stack(database: str) -> Iterator[Any]:
+    with fault_stack(f"load-{database}", database) as stack:
         yield stack
 
 
@@ -84,7 +95,9 @@ def everything_answers(stack: Any, token: str) -> bool:
     return response.status_code == 201
 
 
-def test_a_killed_database_gives_503s_and_recovers_without_restarts(stack: Any, token: str) -> None:
+def test_a_killed_database_gives_503s_and_recovers_without_restarts(
+    stack: Any, token: str, database: str
+) -> None:
     app_containers = started_at(stack, "web", "worker", "proxy")
     load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
     try:
@@ -105,12 +118,7 @@ def test_a_killed_database_gives_503s_and_recovers_without_restarts(stack: Any, 
         stack.compose("start", "db")
         started = time.monotonic()
         wait_until(
-            lambda: (
-                stack.compose("exec", "-T", "db", "pg_isready", "-h", "127.0.0.1", check=False).returncode
-                == 0
-            ),
-            timeout=60,
-            what="PostgreSQL to accept connections again",
+            lambda: database_accepts(stack), timeout=60, what=f"{database} to accept connections again"
         )
         accepting = time.monotonic()
         wait_until(
@@ -125,8 +133,8 @@ def test_a_killed_database_gives_503s_and_recovers_without_restarts(stack: Any, 
     counts = summarize(outcomes)
     during = [o for o in outcomes if killed <= o.started <= recovered]
     record_figure(
-        f"db killed: database accepting {accepting - started:.1f} s after `start db`; API answering "
-        f"{recovery:.1f} s after that ({recovered - killed:.1f} s outage in all); "
+        f"{database}: db killed: database accepting {accepting - started:.1f} s after `start db`; "
+        f"API answering {recovery:.1f} s after that ({recovered - killed:.1f} s outage in all); "
         f"{len(outcomes)} requests: {dict(sorted(counts.items()))}; "
         f"during the outage: {dict(summarize(during))}"
     )
@@ -155,6 +163,7 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
 
 
+@POSTGRESQL_ONLY
 def test_restarting_web_drains_in_flight_requests(stack: Any, token: str) -> None:
     since = utc_now()
     load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
@@ -204,6 +213,7 @@ def rolling_restart(stack: Any, service: str) -> list[float]:
     return seconds
 
 
+@POSTGRESQL_ONLY
 def test_a_rolling_restart_of_two_web_replicas_fails_no_request(stack: Any, token: str) -> None:
     stack.compose("up", "--detach", "--wait", "--no-recreate", "--scale", "web=2", timeout=300)
     # nginx re-resolves `web` every 10 s; let it see both replicas before the first one goes.
@@ -288,6 +298,7 @@ def parse_bytes(text: str) -> int:
     return int(float(number) * scale[unit.upper() or "B"])
 
 
+@POSTGRESQL_ONLY
 def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack: Any) -> None:
     before = started_at(stack, "db", "web", "worker", "proxy")
     peak: dict[str, tuple[int, int]] = {}
@@ -331,7 +342,7 @@ def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack
 # --- down, then up, under writes (replaces every container: keep last) --------------------------------
 
 
-def test_down_then_up_under_writes_loses_nothing_acknowledged(stack: Any, token: str) -> None:
+def test_down_then_up_under_writes_loses_nothing_acknowledged(stack: Any, token: str, database: str) -> None:
     load = Load(stack.url(""), token, readers=1, writers=3, timeout=REQUEST_BOUND).start()
     try:
         time.sleep(3)
@@ -344,8 +355,9 @@ def test_down_then_up_under_writes_loses_nothing_acknowledged(stack: Any, token:
         outcomes = load.stop()
     acknowledged = assert_acknowledged_writes_present(stack, outcomes)
     record_figure(
-        f"down + up under writes: {back - began:.1f} s without service; {len(outcomes)} requests: "
-        f"{dict(sorted(summarize(outcomes).items()))}; {acknowledged} acknowledged writes, all kept"
+        f"{database}: down + up under writes: {back - began:.1f} s without service; "
+        f"{len(outcomes)} requests: {dict(sorted(summarize(outcomes).items()))}; "
+        f"{acknowledged} acknowledged writes, all kept"
     )
     # While the proxy was gone, connections were refused: an error the client sees at once, no hang.
     assert all(o.ended - o.started <= REQUEST_BOUND + 1 for o in outcomes)

@@ -1,8 +1,8 @@
 """The worker killed with SIGKILL in the middle of a pass over many slow feeds.
 
 Every blog's entries are stored in one transaction with its fetch state, so a kill leaves each blog
-with all of its entries or none; the dead worker's claims expire (lease) and the restarted worker
-completes every blog, without duplicating an entry.
+with all of its entries or none; the restarted worker (same name) takes its leftover claims back, or
+they expire by lease, and it completes every blog without duplicating an entry.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .conftest import (
     FIXTURE_TITLES,
     all_items,
     auth,
+    database_of,
     fault_stack,
     record_figure,
     wait_until,
@@ -31,8 +32,8 @@ SLOW_FEED = "http://feeds:8080/slow/planet.xml"
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
-    with fault_stack("worker", "postgresql", FAULTS_DIR / "compose.faults.yaml") as stack:
+def stack(database: str) -> Iterator[Any]:
+    with fault_stack(f"worker-{database}", database, FAULTS_DIR / "compose.faults.yaml") as stack:
         yield stack
 
 
@@ -92,7 +93,9 @@ def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: 
     ]
     assert not failing, failing
     record_figure(
-        f"worker SIGKILLed {killed - started:.1f} s into a pass with {len(at_kill)} of {BLOGS} blogs stored; "
-        f"after `start worker` every blog was complete in {completed - restarted:.1f} s (claims of the dead "
-        f"worker expire by lease); {sum(map(len, after.values()))} entries, none partial or duplicated"
+        f"{database_of(stack)}: worker SIGKILLed {killed - started:.1f} s into a pass with "
+        f"{len(at_kill)} of {BLOGS} blogs stored; "
+        f"after `start worker` every blog was complete in {completed - restarted:.1f} s (its leftover "
+        f"claims taken back, or expired by lease); {sum(map(len, after.values()))} entries, none partial "
+        "or duplicated"
     )

@@ -56,6 +56,12 @@ def make_engine(settings: Settings) -> Engine:
                 "charset": "utf8mb4",
             }
             options["pool_recycle"] = 3600
+            # PostgreSQL's default level, which the app's transactions are written for. Under InnoDB's
+            # default REPEATABLE READ, MariaDB 11.6+ (innodb_snapshot_isolation) fails a transaction
+            # that updates a row another one changed since its snapshot with error 1020 ("Record has
+            # changed since last read"): two writes with one token (both set its `last_used_at`) were
+            # answered 503 although the database was fine.
+            options["isolation_level"] = "READ COMMITTED"
     engine = create_engine(url, **options)
     if backend == "sqlite":
         _configure_sqlite(engine)
