@@ -914,11 +914,17 @@ def worker_table(result: dict[str, Any]) -> str:
     ]
     for run in result.get("runs", [result]):
         lines.append(f"  fixture latency {run.get('latency_ms', 0):g} ms")
-        for key in ("naive", "first_pass", "not_modified_pass"):
+        for key in (
+            "naive",
+            "first_pass",
+            "not_modified_pass",
+            "first_pass_scaled",
+            "not_modified_pass_scaled",
+        ):
             item = run.get(key)
             if item:
                 lines.append(
-                    f"    {key:18} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
+                    f"    {key:24} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
                     f"{item.get('summary', '')}"
                 )
         lines.extend(f"    goal: {goal}" for goal in run.get("goals", []))

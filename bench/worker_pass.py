@@ -2,6 +2,9 @@
 
     python bench/worker_pass.py worker    # Blogroll's worker: `blogroll fetch` (all blogs due), in-process
     python bench/worker_pass.py naive     # the baseline: one feed at a time, fetch, parse, store
+    python bench/worker_pass.py due       # only make every blog due (before several `worker --due`)
+    python bench/worker_pass.py worker --due  # a pass over the blogs already due: one of several
+                                               # worker processes sharing the pass
 
 The naive baseline is what a first version would do: no conditional request, no concurrency, one
 ORM query per entry to skip known ones, one commit per feed. Only the pass itself is timed (not the
@@ -20,14 +23,21 @@ from blogroll.config import load_settings
 from blogroll.storage.db import Database, make_engine
 
 
-def worker_pass(database: Database) -> dict[str, object]:
+def make_due(database: Database) -> None:
     from blogroll.worker.claim import make_all_due
+
+    with database.session() as session:
+        make_all_due(session)
+
+
+def worker_pass(database: Database, *, already_due: bool = False) -> dict[str, object]:
     from blogroll.worker.runner import Runner
 
     settings = load_settings()
-    with database.session() as session:
-        make_all_due(session)
+    if not already_due:
+        make_due(database)
     runner = Runner(settings, database)
+    started_at = time.time()
     started = time.perf_counter()
     try:
         report = runner.run_pass()
@@ -37,6 +47,8 @@ def worker_pass(database: Database) -> dict[str, object]:
     kinds = {kind: report.count(kind) for kind in ("stored", "not_modified", "failed", "abandoned", "lost")}
     return {
         "seconds": seconds,
+        "started_at": started_at,
+        "ended_at": started_at + seconds,
         "feeds": len(report.outcomes),
         "new_entries": report.new,
         "outcomes": kinds,
@@ -99,7 +111,13 @@ def naive_pass(database: Database) -> dict[str, object]:
 def main() -> int:
     mode = sys.argv[1]
     database = Database(make_engine(load_settings()))
-    result = worker_pass(database) if mode == "worker" else naive_pass(database)
+    if mode == "due":
+        make_due(database)
+        return 0
+    if mode == "worker":
+        result = worker_pass(database, already_due="--due" in sys.argv[2:])
+    else:
+        result = naive_pass(database)
     database.engine.dispose()
     result["feeds_per_s"] = result["feeds"] / result["seconds"] if result["seconds"] else 0.0  # type: ignore[operator]
     print("BENCH_JSON " + json.dumps(result))
