@@ -1,6 +1,7 @@
 """Reading the API: the hello, the JSON shapes of blogs, entries and lists, paging and filters."""
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -258,3 +259,30 @@ def test_reads_need_no_token(client: FlaskClient, add_blog: Any, add_entry: Any)
         "/blogroll.opml",
     ):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/blogs", "/api/v1/blogs/{id}", "/api/v1/entries"])
+def test_the_proxy_may_keep_a_read_until_the_current_second_ends(
+    client: FlaskClient, add_blog: Any, path: str
+) -> None:
+    """nginx's X-Accel-Expires "@<epoch second>": the proxy's micro-cache keeps the answer to the end
+    of the second it was made in (nginx never forwards the header to clients)."""
+    blog = add_blog("Example")
+    before = int(time.time())
+    response = client.get(path.format(id=blog.id))
+    after = int(time.time())
+
+    assert response.status_code == 200
+    assert before <= int(response.headers["X-Accel-Expires"].removeprefix("@")) <= after
+
+
+def test_errors_and_writes_are_not_kept_by_the_proxy(client: FlaskClient, auth: dict[str, str]) -> None:
+    missing = client.get("/api/v1/blogs/987654")
+    created = client.post(
+        "/api/v1/blogs", json={"name": "New", "feed_url": "https://example.org/new.xml"}, headers=auth
+    )
+    invalid = client.get("/api/v1/entries?limit=0")
+
+    assert (missing.status_code, created.status_code, invalid.status_code) == (404, 201, 422)
+    for response in (missing, created, invalid):
+        assert "X-Accel-Expires" not in response.headers

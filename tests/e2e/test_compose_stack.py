@@ -193,6 +193,108 @@ def test_the_entries_appear_on_the_home_page(stack: Stack, fixture_blog: dict[st
     assert "Fixture Blog" in page
 
 
+# --- The proxy's micro-cache (deploy/nginx/blogroll.conf) ------------------------------------------
+
+
+# What nginx's $upstream_cache_status may say for an anonymous read.
+CACHE_STATUSES = {"MISS", "EXPIRED", "REVALIDATED", "HIT", "UPDATING"}
+
+
+def cache_status(response: Any) -> str | None:
+    value = response.headers.get("x-cache-status")
+    return str(value) if value is not None else None
+
+
+def test_anonymous_reads_of_pages_and_api_are_micro_cached(
+    stack: Stack, fixture_blog: dict[str, Any]
+) -> None:
+    for path in ("/", f"/blogs/{fixture_blog['id']}", "/feed.atom", "/api/v1/blogs", "/api/v1/entries"):
+        statuses = []
+        # A repeat within the same second is a HIT; one that straddles the end of the second finds
+        # the answer expired, so try a few pairs.
+        for _ in range(5):
+            first = stack.http.get(path)
+            second = stack.http.get(path)
+            assert (first.status_code, second.status_code) == (200, 200), path
+            statuses.append((cache_status(first), cache_status(second)))
+            if cache_status(second) == "HIT":
+                assert second.content == first.content, path
+                break
+        assert statuses[-1][1] == "HIT", (path, statuses)
+        assert {status for pair in statuses for status in pair} <= CACHE_STATUSES, (path, statuses)
+
+
+def test_a_write_through_the_api_shows_in_cached_reads_within_about_a_second(
+    stack: Stack, token: str, fixture_blog: dict[str, Any]
+) -> None:
+    url = f"/api/v1/blogs/{fixture_blog['id']}"
+    headers = {"Authorization": f"Bearer {token}"}
+    delays = []
+    for number in range(3):
+        # Warm the cache with the old answer, then change the blog while it is cached.
+        wait_until(
+            lambda: cache_status(stack.http.get(url)) == "HIT", timeout=5, what="a cached answer", every=0.05
+        )
+        description = f"cached write {number} {time.time()}"
+        changed = stack.http.patch(url, json={"description": description}, headers=headers)
+        written = time.monotonic()
+        assert changed.status_code == 200, changed.text
+
+        # A request with the token never sees the cache: the change shows at once.
+        authorized = stack.http.get(url, headers=headers)
+        assert authorized.json()["description"] == description
+        assert cache_status(authorized) == "BYPASS"
+
+        # Anonymous readers see it once the cached answer expires: the app lets the proxy keep an
+        # answer until the end of the second it was made in (X-Accel-Expires), so at most 1 s.
+        def visible(expected: str = description) -> bool:
+            return bool(stack.http.get(url).json()["description"] == expected)
+
+        wait_until(
+            visible,
+            timeout=10,
+            what="the change to reach anonymous readers",
+            every=0.05,
+        )
+        delays.append(time.monotonic() - written)
+        time.sleep(0.3 * number)  # a different phase of nginx's clock each time
+    record_timing(
+        f"{stack.project}: a write reached cached anonymous reads after "
+        + ", ".join(f"{delay:.2f}" for delay in delays)
+        + " s"
+    )
+    # 1 s, plus one refresh by the app and the 50 ms between two polls, on a busy machine.
+    assert max(delays) <= 1.5, delays
+
+
+def test_requests_with_a_token_or_a_cookie_are_neither_served_from_nor_stored_in_the_cache(
+    stack: Stack, token: str
+) -> None:
+    # A URL nobody has asked for anonymously yet, so only these requests could have cached it.
+    for number, headers in enumerate(({"Authorization": f"Bearer {token}"}, {"Cookie": "session=abc"})):
+        path = f"/api/v1/blogs?limit={11 + number}"
+        for _ in range(2):
+            response = stack.http.get(path, headers=headers)
+            assert response.status_code == 200
+            assert cache_status(response) == "BYPASS", response.headers
+        # Nothing was stored for the anonymous readers who come next.
+        assert cache_status(stack.http.get(path)) == "MISS"
+
+
+def test_errors_and_probes_are_never_cached(stack: Stack) -> None:
+    for _ in range(3):
+        missing = stack.http.get("/api/v1/blogs/987654")
+        assert missing.status_code == 404
+        assert cache_status(missing) != "HIT", missing.headers
+        page = stack.http.get("/no/such/page")
+        assert page.status_code == 404
+        assert cache_status(page) != "HIT", page.headers
+        for probe in ("/healthz", "/readyz"):
+            response = stack.http.get(probe)
+            assert response.status_code == 200
+            assert cache_status(response) is None, (probe, response.headers)
+
+
 # --- Hardening ------------------------------------------------------------------------------------
 
 

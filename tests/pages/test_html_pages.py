@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -451,3 +452,30 @@ def test_each_page_of_entries_has_its_own_etag(
     assert older.status_code == 200
     assert older.headers["ETag"] != newest.headers["ETag"]
     assert "First" in older.text
+
+
+@pytest.mark.parametrize("path", ["/", "/blogs/{id}", "/feed.atom", "/blogroll.opml"])
+def test_the_proxy_may_keep_a_page_until_the_current_second_ends(
+    client: FlaskClient, add_blog: Any, add_entry: Any, path: str
+) -> None:
+    """nginx's X-Accel-Expires "@<epoch second>": the micro-cache keeps the answer to the end of the
+    second it was made in, so no anonymous reader ever gets it more than 1 s after it was made."""
+    blog = add_blog("Alpha")
+    add_entry(blog, "First", published_at=at(9))
+    url = path.format(id=blog.id)
+
+    before = int(time.time())
+    first = client.get(url)
+    revalidated = client.get(url, headers={"If-None-Match": first.headers.get("ETag", '"none"')})
+    after = int(time.time())
+
+    assert first.status_code == 200
+    assert before <= int(first.headers["X-Accel-Expires"].removeprefix("@")) <= after
+    if "ETag" in first.headers:  # the proxy renews a revalidated page for the same short time
+        assert revalidated.status_code == 304
+        assert before <= int(revalidated.headers["X-Accel-Expires"].removeprefix("@")) <= after
+
+
+def test_missing_pages_and_other_methods_are_not_kept_by_the_proxy(client: FlaskClient) -> None:
+    assert "X-Accel-Expires" not in client.get("/blogs/987654").headers
+    assert "X-Accel-Expires" not in client.delete("/").headers

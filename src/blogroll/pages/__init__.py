@@ -2,6 +2,11 @@
 
 from flask import Blueprint
 
+from blogroll.pages.conditional import expire_with_this_second
+
 bp = Blueprint("pages", __name__)
+
+# The proxy's micro-cache keeps a successful read until the current second ends (at most 1 s old).
+bp.after_request(expire_with_this_second)
 
 from blogroll.pages import feeds, views  # noqa: E402,F401  (routes register on bp)

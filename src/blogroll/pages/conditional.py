@@ -4,6 +4,7 @@ rendered, so a client or proxy that already holds the page gets a 304 without an
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,6 +19,20 @@ from blogroll.config import current_settings
 # Every client revalidates every time (max-age=0); a shared cache such as the proxy's micro-cache may
 # answer for one second (s-maxage=1), the staleness the pages allow. Nothing here depends on who asks.
 CACHE_CONTROL = "public, max-age=0, s-maxage=1"
+
+# nginx's own header for its cache (it never forwards it to clients): how long the proxy's micro-cache
+# may keep this answer. nginx counts cache lifetimes in whole seconds, so its "1s" keeps an answer
+# until the end of the *next* second (1 to 2 s); "@<this second>" keeps it until the end of the
+# current second, so an answer is at most 1 s old when it expires.
+MICRO_CACHE_HEADER = "X-Accel-Expires"
+
+
+def expire_with_this_second(response: Response) -> Response:
+    """`after_request` hook: successful reads may be cached by the proxy until this second ends. A 304
+    carries it too: it is how the proxy renews a page it revalidated with the page's ETag."""
+    if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+        response.headers[MICRO_CACHE_HEADER] = f"@{int(time.time())}"
+    return response
 
 
 def page_etag(*parts: Iterable[Iterable[object]]) -> str:
