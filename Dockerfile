@@ -96,6 +96,10 @@ FROM builder AS dev-venv
 # its next once-a-second scan of every module (bench/run --devloop measures the difference).
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --group reload
+# Bytecode for the project's own modules too: the app cannot write __pycache__ into the root-owned
+# source, so without this every reload compiled all of them again (0.14 s of each restart); a synced
+# edit is newer than its .pyc, so Python still compiles the changed file.
+RUN python -m compileall -q /app/src
 
 # The dev image itself: same base, same Python, same user as production.
 FROM base AS dev

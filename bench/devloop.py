@@ -131,7 +131,12 @@ def production_loop(stack: Stack, runs: int, result: dict[str, Any], built: set[
     module = stack.directory / "src" / "blogroll" / "health.py"
     rebuilds, images = [], [remember(built, f"{IMAGE}:latest")]
     for number in range(runs):
-        module.write_text(module.read_text() + f"\n# code-only edit {number + 1} by bench/devloop.py\n")
+        # A new line each time, never seen before: BuildKit would answer an edit it has built before
+        # (in an earlier run of this benchmark) from its cache.
+        stamp = time.time_ns()
+        module.write_text(
+            module.read_text() + f"\n# code-only edit {number + 1} ({stamp}) by bench/devloop.py\n"
+        )
         rebuilds.append(timed(lambda: stack.compose("build", timeout=BUILD_TIMEOUT)))
         images.append(remember(built, f"{IMAGE}:latest"))
         log(f"devloop: code-only rebuild {rebuilds[-1]} s (run {number + 1})")
