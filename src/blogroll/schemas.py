@@ -57,15 +57,25 @@ WebUrl = Annotated[
     PlainSerializer(str, return_type=str),
 ]
 # Control characters are refused: PostgreSQL cannot store NUL, and XML (the OPML export) cannot carry them.
-# Surrounding white space is stripped first; the patterns say so (`\s*` at both ends), so that the
-# OpenAPI document describes exactly what the server accepts.
+# Surrounding white space is stripped first; the patterns say so (SPACE at both ends), so that the
+# OpenAPI document describes exactly what the server accepts. The server checks them with Rust's regex
+# and strips Unicode white space, where `\s` includes U+0085; clients read them as ECMA-262, where `\s`
+# includes U+FEFF instead. Both are named, so that the two readings accept the same strings.
+SPACE = r"[\s\x85\ufeff]"
+VISIBLE = r"[^\s\x00-\x1f\x7f\x85\ufeff]"
+# A tag's first character: a letter, digit or `_`, or any character from U+00C0 on that is not white
+# space in either reading (no look-ahead: Rust's regex has none).
+TAG_START = (
+    r"[0-9A-Za-z_\u00c0-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff"
+    r"\u3001-\ufefe\uff00-\uffff]"
+)
 Name = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         min_length=1,
         max_length=200,
-        pattern=r"^\s*[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\s*$",
+        pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f]*{VISIBLE})?{SPACE}*$",
     ),
 ]
 Description = Annotated[
@@ -73,7 +83,7 @@ Description = Annotated[
     StringConstraints(
         strip_whitespace=True,
         max_length=5000,
-        pattern=r"^\s*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f])?\s*$",
+        pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*{VISIBLE})?{SPACE}*$",
     ),
 ]
 Tag = Annotated[
@@ -85,7 +95,7 @@ Tag = Annotated[
         max_length=50,
         # Letters, digits and `_`, then also space . + -; spelled out rather than `\w` so that the
         # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
-        pattern=r"^\s*[0-9A-Za-z_\u00c0-\uffff][0-9A-Za-z_\u00c0-\uffff .+-]*\s*$",
+        pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\uffff .+-]*{SPACE}*$",
     ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=20)]

@@ -214,3 +214,39 @@ def test_docs_page_lists_every_operation(client: FlaskClient, document: dict[str
         assert f'id="{operation["operationId"]}"' in page
         assert f"{method.upper()} {path}" in page
     assert 'href="/api/v1/openapi.json"' in page
+
+
+# ECMA-262's `\s` (what clients of the document use), to read the patterns as they do.
+ECMA_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+TRICKY = [
+    *"aZé_.+-", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\xa0", "\u1680", "\u2000", "\u200b",
+    "\u2028", "\u202f", "\u3000", "\ufeff", "\x00", "\x1f", "\x7f", "\u00c0", "\ufefe", "\uffff",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ["Name", "Description", "Tag"])
+def test_text_patterns_mean_the_same_to_clients_and_server(field: str) -> None:
+    """The server strips and checks with Unicode's white space, clients with ECMA-262's: for every
+    short string of the characters where the two differ, both must accept or both refuse."""
+    from itertools import product
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from blogroll import schemas
+
+    adapter = TypeAdapter(getattr(schemas, field))
+    pattern = adapter.json_schema()["pattern"]
+    assert "\\s" not in pattern.replace("[\\s", "").replace("[^\\s", ""), "\\s outside a class"
+    as_clients_read_it = re.compile(pattern.replace("\\s", ECMA_SPACE))
+    disagreements = []
+    for length in (1, 2, 3):
+        for characters in product(TRICKY, repeat=length):
+            text = "".join(characters)
+            try:
+                adapter.validate_python(text)
+                accepted = True
+            except ValidationError:
+                accepted = False
+            if accepted != bool(as_clients_read_it.search(text)):
+                disagreements.append(text)
+    assert disagreements == []

@@ -24,7 +24,7 @@ from .conftest import LiveServer
 EXAMPLES = 100
 
 
-def _operations() -> list[Any]:
+def documented_operations() -> list[Any]:
     """(method, path, mode) for every documented operation; negative only where there is input to spoil."""
     cases = []
     for path, item in openapi_document()["paths"].items():
@@ -37,7 +37,7 @@ def _operations() -> list[Any]:
     return cases
 
 
-def _opaque(case: Case) -> bool:
+def is_opaque(case: Case) -> bool:
     """A paging cursor or an OPML file is any string by the schema, yet only some are valid and no JSON
     Schema can say which: for them a documented 422 is the right answer to "valid" data."""
     return "cursor" in (case.query or {}) or case.operation.path == "/api/v1/blogs/import"
@@ -48,7 +48,7 @@ def live_schema(live_server: LiveServer) -> BaseSchema:
     return schemathesis.openapi.from_url(f"{live_server.base}/api/v1/openapi.json")
 
 
-@pytest.mark.parametrize(("method", "path", "mode"), _operations())
+@pytest.mark.parametrize(("method", "path", "mode"), documented_operations())
 def test_api_answers_as_documented(
     live_schema: BaseSchema, live_server: LiveServer, method: str, path: str, mode: GenerationMode
 ) -> None:
@@ -57,7 +57,7 @@ def test_api_answers_as_documented(
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
     def check(case: Case) -> None:
-        excluded = [positive_data_acceptance] if _opaque(case) else []
+        excluded = [positive_data_acceptance] if is_opaque(case) else []
         case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
 
     check()

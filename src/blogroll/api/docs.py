@@ -22,7 +22,9 @@ ERROR_STATUSES = {
     413: "The body is larger than the server accepts.",
     415: "The body is not of a type this endpoint takes.",
     422: "A field or query parameter is not valid; `details` names each.",
-    503: "The database is not answering; retry shortly.",
+    429: "Too many writes from this address: the proxy in front of Blogroll (the compose stack's nginx) "
+    "limits them; retry in a moment.",
+    503: "The database is not answering, or Blogroll is restarting; retry shortly.",
 }
 
 
@@ -38,7 +40,9 @@ def _responses(status: int, description: str, model: type[BaseModel] | None, *er
     responses: dict[str, Any] = {str(status): {"description": description}}
     if model is not None:
         responses[str(status)]["content"] = _json(model)
-    for code in (*errors, 503):
+    # Writes (they need a token) can meet the proxy's rate limit.
+    limited = (429,) if 401 in errors else ()
+    for code in (*errors, *limited, 503):
         responses[str(code)] = {
             "description": ERROR_STATUSES[code],
             "content": _json(schemas.Error),
