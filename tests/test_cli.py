@@ -21,12 +21,14 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from pydantic import TypeAdapter
 from sqlalchemy import create_engine
 
 from blogroll import create_app
 from blogroll.cli import main
 from blogroll.config import load_settings
 from blogroll.opml import parse_opml
+from blogroll.schemas import Tag
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.migrate import is_current
 from live_servers import free_port, wait_until_healthy
@@ -215,8 +217,7 @@ def test_two_blogs_may_share_a_name(blogroll: Blogroll, migrated: None) -> None:
         (["   ", "https://alpha.example/feed"], "Error: name: String should have at least 1 character\n"),
         (
             ["Alpha", "https://alpha.example/feed", "--tag", "no/slashes"],
-            "Error: tags.0: String should match pattern "
-            "'^\\s*[0-9A-Za-z_\\u00c0-\\uffff][0-9A-Za-z_\\u00c0-\\uffff .+-]*\\s*$'\n",
+            f"Error: tags.0: String should match pattern '{TypeAdapter(Tag).json_schema()['pattern']}'\n",
         ),
     ],
 )
