@@ -142,13 +142,16 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def add_blogs(stack: Any, token: str, count: int, *, prefix: str) -> list[dict[str, Any]]:
-    """`count` blogs on the fixture feed, each with its own feed URL; returns what the API answered."""
+def add_blogs(
+    stack: Any, token: str, count: int, *, prefix: str, feed_url: str = FEED_URL
+) -> list[dict[str, Any]]:
+    """`count` blogs on a fixture feed (the e2e one by default), each with its own feed URL (the
+    fixture server ignores the query); returns what the API answered."""
     blogs = []
     for number in range(count):
         response = stack.http.post(
             "/api/v1/blogs",
-            json={"name": f"{prefix} {number}", "feed_url": f"{FEED_URL}?{prefix}={number}"},
+            json={"name": f"{prefix} {number}", "feed_url": f"{feed_url}?{prefix}={number}"},
             headers=auth(token),
         )
         assert response.status_code == 201, response.text

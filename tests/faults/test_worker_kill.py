@@ -17,8 +17,8 @@ import pytest
 from .conftest import (
     FAULTS_DIR,
     FIXTURE_TITLES,
+    add_blogs,
     all_items,
-    auth,
     database_of,
     fault_stack,
     record_figure,
@@ -55,15 +55,7 @@ def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: 
     token = stack.create_token("worker")
     # Stopped while the blogs are added, so they all fall due in the same pass.
     stack.compose("stop", "worker")
-    blog_ids = []
-    for number in range(BLOGS):
-        response = stack.http.post(
-            "/api/v1/blogs",
-            json={"name": f"Slow {number}", "feed_url": f"{SLOW_FEED}?n={number}"},
-            headers=auth(token),
-        )
-        assert response.status_code == 201, response.text
-        blog_ids.append(response.json()["id"])
+    blog_ids = [blog["id"] for blog in add_blogs(stack, token, BLOGS, prefix="slow", feed_url=SLOW_FEED)]
 
     stack.compose("start", "worker")
     started = time.monotonic()

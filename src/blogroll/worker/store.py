@@ -66,18 +66,21 @@ def store_not_modified(
     session: Session, claim: Claim, response: FeedResponse, *, settings: Settings, now: dt.datetime
 ) -> None:
     """A 304: only the schedule moves; the validators are kept unless the server sent new ones."""
-    _finish(
-        session,
-        claim,
-        last_status=304,
-        etag=_fits(response.etag, 512) or claim.etag,
-        last_modified=_fits(response.last_modified, 128) or claim.last_modified,
-        consecutive_errors=0,
-        last_error=None,
-        next_fetch_at=now + next_interval(settings),
-        last_fetched_at=now,
-    )
+    state = _not_modified_state(claim, response, settings=settings, now=now)
+    _finish(session, claim, last_status=304, consecutive_errors=0, last_error=None, **state)
     _follow_permanent_redirect(session, claim, response.moved_to)
+
+
+def _not_modified_state(
+    claim: Claim, response: FeedResponse, *, settings: Settings, now: dt.datetime
+) -> dict[str, Any]:
+    """What a 304 changes beyond its status, the same for one blog as for many (`_NOT_MODIFIED`)."""
+    return {
+        "etag": _fits(response.etag, 512) or claim.etag,
+        "last_modified": _fits(response.last_modified, 128) or claim.last_modified,
+        "next_fetch_at": now + next_interval(settings),
+        "last_fetched_at": now,
+    }
 
 
 def store_not_modified_many(
@@ -92,10 +95,7 @@ def store_not_modified_many(
         {
             "blog": claim.blog_id,
             "held_until": claim.until,
-            "etag": _fits(response.etag, 512) or claim.etag,
-            "last_modified": _fits(response.last_modified, 128) or claim.last_modified,
-            "next_fetch_at": now + next_interval(settings),
-            "last_fetched_at": now,
+            **_not_modified_state(claim, response, settings=settings, now=now),
         }
         for claim, response in finished
     ]
