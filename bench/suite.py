@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import psutil
+from load import require_loopback, wrk
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -156,40 +156,6 @@ def fetch(url: str) -> bytes:
 
 
 # --- load ----------------------------------------------------------------------------------------------
-
-
-def require_loopback(url: str) -> None:
-    host = urlsplit(url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing to load {url}: the suite only loads 127.0.0.1")
-
-
-def wrk(url: str, connections: int, seconds: float, paths: list[str] | None = None) -> dict[str, Any]:
-    require_loopback(url)
-    threads = 1 if connections == 1 else min(2, os.cpu_count() or 1)
-    argv = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(BENCH / "report.lua"),
-        url,
-    ]
-    env = dict(os.environ)
-    if paths:
-        env["BENCH_PATHS"] = " ".join(paths)
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH_JSON "):
-            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
-            # wrk counts non-2xx/3xx answers as "status" errors; sockets errors are the rest.
-            result["error_count"] = sum(result["errors"].values())
-            return result
-    raise RuntimeError(f"wrk gave no result for {url}: {done.stdout[-500:]} {done.stderr[-500:]}")
 
 
 class RssSampler:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -30,6 +31,12 @@ _spec.loader.exec_module(e2e)
 
 Stack = e2e.Stack
 ROOT: Path = e2e.ROOT
+
+# The benchmark suite's wrk runner (bench/load.py), for the many-connections test.
+_spec = importlib.util.spec_from_file_location("blogroll_bench_load", ROOT / "bench" / "load.py")
+assert _spec is not None and _spec.loader is not None
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
 wait_until = e2e.wait_until
 FAULTS_DIR = Path(__file__).resolve().parent
 # Its own image tag, so a fault run never replaces the image an e2e run is using at the same time.
@@ -84,6 +91,16 @@ def database_accepts(stack: Any) -> bool:
     """True when the stack's database accepts connections now (its own client, inside `db`)."""
     command = DATABASE_ACCEPTS[database_of(stack)]
     return bool(stack.compose("exec", "-T", "db", *command, check=False).returncode == 0)
+
+
+def require_wrk() -> None:
+    """wrk drives the many-connections test (Debian's `wrk`, which .ci/run installs); in CI its absence
+    is a failure, elsewhere a skip that says so."""
+    if shutil.which("wrk"):
+        return
+    if e2e.IN_CI:
+        pytest.fail("CI must run the fault tests, but wrk is not installed", pytrace=False)
+    pytest.skip("the many-connections test needs wrk (apt-get install wrk)")
 
 
 def stack_files(variant: str, *extra: Path) -> list[Path]:
