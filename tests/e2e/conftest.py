@@ -37,20 +37,32 @@ FIXTURE_TITLES = ["Fixture post three", "Fixture post two", "Fixture post one"]
 UP_TIMEOUT = 300
 
 T = TypeVar("T")
-_timings: list[str] = []
 
 
-def record_timing(message: str) -> None:
-    """Keeps a measured duration for the "e2e timings" summary (printed even without `-s`)."""
-    _timings.append(message)
-    print(f"[e2e] {message}")
+class Figures:
+    """Measured figures, each printed as it is taken and again in a section at the end of the run
+    (so they show even without `-s`); the fault tests keep theirs in one too."""
+
+    def __init__(self, section: str, tag: str) -> None:
+        self.section, self.tag, self.lines = section, tag, list[str]()
+
+    def record(self, message: str) -> None:
+        self.lines.append(message)
+        print(f"[{self.tag}] {message}")
+
+    def summarize(self, terminalreporter: Any) -> None:
+        if self.lines:
+            terminalreporter.section(self.section)
+            for line in self.lines:
+                terminalreporter.write_line(line)
+
+
+_timings = Figures("e2e timings", "e2e")
+record_timing = _timings.record
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _timings:
-        terminalreporter.section("e2e timings")
-        for line in _timings:
-            terminalreporter.write_line(line)
+    _timings.summarize(terminalreporter)
 
 
 def docker_problem() -> str | None:

@@ -46,20 +46,12 @@ IMAGE = "blogroll-faults"
 FEED_URL = e2e.FIXTURE_FEED_URL
 FIXTURE_TITLES: list[str] = e2e.FIXTURE_TITLES
 
-_figures: list[str] = []
-
-
-def record_figure(message: str) -> None:
-    """Keeps a measured figure for the "fault figures" summary (printed even without `-s`)."""
-    _figures.append(message)
-    print(f"[faults] {message}")
+_figures = e2e.Figures("fault figures", "faults")
+record_figure = _figures.record
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _figures:
-        terminalreporter.section("fault figures")
-        for line in _figures:
-            terminalreporter.write_line(line)
+    _figures.summarize(terminalreporter)
 
 
 # The two databases of the Compose stack (compose.yaml, + compose.mariadb.yaml). A test that takes the

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from blogroll.storage.models import Blog, BlogTag, utcnow
 
@@ -84,7 +84,8 @@ def list_blog_links(session: Session, *, ids: Iterable[int] | None = None) -> li
 def get_blog(session: Session, blog_id: int) -> Blog | None:
     if not 0 < blog_id <= MAX_ID:
         return None
-    return session.get(Blog, blog_id, options=[WITH_TAGS])
+    # One blog: its tags in the same query (a join), not a second one as for a list.
+    return session.get(Blog, blog_id, options=[joinedload(Blog.tag_rows)])
 
 
 def find_blog_by_feed_url(session: Session, feed_url: str) -> Blog | None:
