@@ -224,7 +224,16 @@ class Stack:
 
     def container_ids(self) -> list[str]:
         """Every container of the project, one-shot ones that have exited included."""
-        return self.compose("ps", "--all", "--quiet").stdout.split()
+        for _ in range(5):
+            result = self.compose("ps", "--all", "--quiet", check=False)
+            # `ps` lists the containers, then inspects each: one removed in between (watch or `up`
+            # replacing it) fails the whole command. Ask again.
+            if result.returncode == 0 or "No such container" not in result.stderr:
+                break
+            time.sleep(0.2)
+        if result.returncode != 0:
+            raise StackError(f"`docker compose ps` exited with {result.returncode}: {result.stderr}")
+        return result.stdout.split()
 
     def inspect(self) -> dict[str, dict[str, Any]]:
         """`docker inspect` of every container, by service name (one being replaced is skipped)."""

@@ -115,7 +115,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+        self.sessions: sessionmaker[Session] = sessionmaker(_for_reads(engine), expire_on_commit=False)
         self.write_sessions: sessionmaker[Session] = sessionmaker(
             engine.execution_options(**{WRITES: True}), expire_on_commit=False
         )
@@ -145,6 +145,17 @@ class Database:
         """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
         with self.write_sessions() as session, session.begin():
             yield session
+
+
+def _for_reads(engine: Engine) -> Engine:
+    """The engine for requests that only read. On PostgreSQL they run outside a transaction, which
+    saves the BEGIN and ROLLBACK round trips around every read request (two of a page's five) and
+    changes nothing they see: at READ COMMITTED each statement takes its own snapshot either way.
+    (psycopg switches autocommit on the client, with no round trip. PyMySQL would need a
+    `SET autocommit` each way, and SQLite's reads already take no lock, so those stay as they are.)"""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def init_app(app: Flask, database: Database) -> None:
