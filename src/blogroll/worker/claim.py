@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     ClaimedRow = Row[int, str, str | None, str | None, int]
 # The worker's bookkeeping is not an edit of the blog: UPDATEs keep `updated_at` as it was.
 KEEP_UPDATED_AT = {"updated_at": Blog.updated_at}
+# What freeing a claim writes, whoever frees it: released, finished, or taken back after a crash.
+RELEASED = {"claimed_until": None, "claimed_by": None}
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def release(database: Database, claims: Sequence[Claim]) -> None:
             session.execute(
                 update(Blog)
                 .where(Blog.id == claim.blog_id, Blog.claimed_until == claim.until)
-                .values(claimed_until=None, claimed_by=None, **KEEP_UPDATED_AT),
+                .values(**RELEASED, **KEEP_UPDATED_AT),
                 execution_options={"synchronize_session": False},
             )
 
@@ -105,7 +107,7 @@ def take_back(database: Database, owner: str) -> int:
         result = session.execute(
             update(Blog)
             .where(Blog.claimed_by == owner, Blog.claimed_until.is_not(None))
-            .values(claimed_until=None, claimed_by=None, **KEEP_UPDATED_AT),
+            .values(**RELEASED, **KEEP_UPDATED_AT),
             execution_options={"synchronize_session": False},
         )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from blogroll.config import Settings
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import URL_LENGTH, Blog, Entry
-from blogroll.worker.claim import KEEP_UPDATED_AT, Claim
+from blogroll.worker.claim import KEEP_UPDATED_AT, RELEASED, Claim
 from blogroll.worker.fetch import FeedResponse, FetchError
 from blogroll.worker.parse import ParsedEntry
 
@@ -113,8 +113,7 @@ _NOT_MODIFIED = (
     update(Blog)
     .where(Blog.id == bindparam("blog"), Blog.claimed_until == bindparam("held_until"))
     .values(
-        claimed_until=None,
-        claimed_by=None,
+        **RELEASED,
         last_status=304,
         consecutive_errors=0,
         last_error=None,
@@ -165,7 +164,7 @@ def _finish(session: Session, claim: Claim, **state: Any) -> None:
     result = session.execute(
         update(Blog)
         .where(Blog.id == claim.blog_id, Blog.claimed_until == claim.until)
-        .values(claimed_until=None, claimed_by=None, **state, **KEEP_UPDATED_AT),
+        .values(**RELEASED, **state, **KEEP_UPDATED_AT),
         execution_options={"synchronize_session": False},
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
