@@ -47,6 +47,12 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(name="require")
+def require_fixture() -> Callable[[bool, str], None]:
+    """`require` for test modules, which cannot import this conftest by name (e2e, faults, browser)."""
+    return require
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Test settings: explicit values only, no `.env` from the developer's checkout."""
     values: dict[str, Any] = {"database_url": database_url, "log_level": "WARNING"}

@@ -35,15 +35,6 @@ LONG_WORD = "Supercalifragilisticexpialidocious" * 4
 WIDE_TABLE = "<table><tr>" + "".join(f"<td>column-number-{n}</td>" for n in range(12)) + "</tr></table>"
 
 
-@pytest.fixture
-def require(request: pytest.FixtureRequest) -> Callable[[bool, str], None]:
-    """The suite's `require` from tests/conftest.py: a skip on a laptop, a failure in CI."""
-    root = request.config.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
-    assert root is not None, "tests/conftest.py is not loaded"
-    function: Callable[[bool, str], None] = root.require
-    return function
-
-
 def seed(settings: Settings) -> dict[str, int]:
     """Three blogs with a few entries, one of each kind that could break a narrow layout."""
     database = Database(make_engine(settings))

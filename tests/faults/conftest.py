@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -83,16 +82,6 @@ def database_accepts(stack: Any) -> bool:
     """True when the stack's database accepts connections now (its own client, inside `db`)."""
     command = DATABASE_ACCEPTS[database_of(stack)]
     return bool(stack.compose("exec", "-T", "db", *command, check=False).returncode == 0)
-
-
-def require_wrk() -> None:
-    """wrk drives the many-connections test (Debian's `wrk`, which .ci/run installs); in CI its absence
-    is a failure, elsewhere a skip that says so."""
-    if shutil.which("wrk"):
-        return
-    if e2e.IN_CI:
-        pytest.fail("CI must run the fault tests, but wrk is not installed", pytrace=False)
-    pytest.skip("the many-connections test needs wrk (apt-get install wrk)")
 
 
 def stack_files(variant: str, *extra: Path) -> list[Path]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,7 +29,6 @@ from .conftest import (
     database_accepts,
     fault_stack,
     record_figure,
-    require_wrk,
     summarize,
     wait_until,
 )
@@ -291,8 +291,10 @@ def unusual_log_lines(stack: Any, since: str, last: int = 30) -> list[str]:
 
 
 @POSTGRESQL_ONLY
-def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack: Any) -> None:
-    require_wrk()
+def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
+    stack: Any, require: Callable[[bool, str], None]
+) -> None:
+    require(shutil.which("wrk") is not None, "the many-connections test needs wrk (apt-get install wrk)")
     before = started_at(stack, "db", "web", "worker", "proxy")
     since = utc_now()
     peak: dict[str, tuple[int, int]] = {}
