@@ -14,7 +14,8 @@ __version__ = version("blogroll")
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory: settings, logging, database, error handlers, blueprints."""
-    from blogroll import errors, logs
+    from blogroll import errors, logs, web_sessions
+    from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
     from blogroll.health import bp as health_bp
     from blogroll.pages import bp as pages_bp
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, db.Database(db.make_engine(settings)))
     logs.init_app(app)
     errors.init_app(app)
+    web_sessions.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     return app

@@ -120,6 +120,14 @@ class Settings(BaseSettings):
         default=True, description="Log each request (off behind a proxy that logs them already)."
     )
 
+    # Sign-in to the admin pages
+    session_idle_timeout: int = Field(
+        default=60 * 60, ge=60, description="Seconds a signed-in session lasts without being used."
+    )
+    session_max_age: int = Field(
+        default=12 * 60 * 60, ge=60, description="Seconds a signed-in session lasts at most, used or not."
+    )
+
     # Feed worker
     fetch_interval: int = Field(
         default=30 * 60, ge=60, description="Seconds between two fetches of the same blog's feed."

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from blogroll.storage.models import Blog, BlogTag, utcnow
+from blogroll.storage.models import Blog, BlogTag, Entry, utcnow
 
 # Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
 # driver instead of simply finding nothing).
@@ -174,3 +174,54 @@ def _savepoint(session: Session, feed_url: str) -> Iterator[None]:
             yield
     except IntegrityError as error:
         raise DuplicateFeed(feed_url, None) from error
+
+
+class BlogHealth(NamedTuple):
+    """A row of the admin pages' blog table: the blog, its tags, and how many entries it has."""
+
+    blog: Blog
+    tags: list[str]
+    entry_count: int
+
+
+# The admin table's orders; "failing" (the default) puts the blogs that need attention first.
+ADMIN_ORDERS = {
+    "failing": (Blog.consecutive_errors.desc(), Blog.enabled, func.lower(Blog.name), Blog.id),
+    "name": (func.lower(Blog.name), Blog.id),
+    "next": (Blog.next_fetch_at, Blog.id),
+    "entries": (func.count(Entry.id).desc(), Blog.id),
+    "newest": (Blog.id.desc(),),
+}
+
+
+def list_blog_health(
+    session: Session, *, name: str | None = None, tag: str | None = None, order: str = "failing"
+) -> list[BlogHealth]:
+    """Every blog (or those whose name contains `name`, or that carry `tag`) with its entry count."""
+    query = (
+        select(Blog, func.count(Entry.id))
+        .outerjoin(Entry, Entry.blog_id == Blog.id)
+        .group_by(Blog.id)
+        .options(WITH_TAGS)
+        .order_by(*ADMIN_ORDERS.get(order, ADMIN_ORDERS["failing"]))
+    )
+    if name:
+        pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(Blog.name).like(pattern, escape="\\"))
+    if tag:
+        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
+    return [BlogHealth(blog, blog.tags, count) for blog, count in session.execute(query)]
+
+
+def list_tags(session: Session) -> list[str]:
+    return list(session.scalars(select(BlogTag.tag).distinct().order_by(BlogTag.tag)))
+
+
+def set_paused(session: Session, blog: Blog, paused: bool) -> Blog:
+    """Pauses fetching (the blog and its entries stay), or resumes it at the next pass."""
+    blog.enabled = not paused
+    if not paused:
+        blog.next_fetch_at = utcnow()
+    blog.updated_at = utcnow()
+    session.flush()
+    return blog

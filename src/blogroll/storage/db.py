@@ -178,7 +178,12 @@ def get_session() -> Session:
     return session
 
 
-def _close_session(_error: BaseException | None) -> None:
+def close_session() -> None:
+    """Ends the current request's session (what the view did not commit is rolled back)."""
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def _close_session(_error: BaseException | None) -> None:
+    close_session()

@@ -170,3 +170,56 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
+
+
+class User(Base):
+    """Someone who keeps the blogroll and signs in to the admin pages."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # An argon2id hash in PHC string format (salt and parameters included); never the password.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A browser's session, kept server-side: the cookie holds only a random id, stored here hashed.
+
+    Deleting the row ends the session at once, wherever its cookie is (sign-out, a deleted user, a
+    changed password). Anonymous sessions (user_id null) carry only a sign-in form's CSRF token.
+    """
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the cookie's value, so a read of this table cannot be replayed as cookies.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for the throttle's window: by account name and by client address."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SiteKey(Base):
+    """Keys the site signs with (CSRF tokens), made at random by the migration that adds this table.
+
+    Every process and replica reads the same key from the database, so a deployment needs no secret
+    to be configured for it, and a backup carries it along.
+    """
+
+    __tablename__ = "site_keys"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))

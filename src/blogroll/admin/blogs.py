@@ -1,0 +1,173 @@
+"""The blog table and what a keeper does with a blog: add, edit, pause, resume, fetch now, remove."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
+from werkzeug.wrappers import Response as BaseResponse
+
+from blogroll.admin import bp
+from blogroll.admin.forms import ActionForm, BlogForm
+from blogroll.errors import validation_details
+from blogroll.schemas import BlogCreate, BlogUpdate
+from blogroll.storage import blogs
+from blogroll.storage.db import get_session
+from blogroll.storage.models import Blog
+
+ORDERS = {
+    "failing": "Failing first",
+    "name": "Name",
+    "next": "Next fetch",
+    "entries": "Entries",
+    "newest": "Newest",
+}
+
+
+@bp.get("/")
+def blog_list() -> str:
+    name = request.args.get("q", "").strip()[:200]
+    tag = request.args.get("tag", "").strip()[:50] or None
+    order = request.args.get("sort", "failing")
+    if order not in ORDERS:
+        order = "failing"
+    session = get_session()
+    rows = blogs.list_blog_health(session, name=name or None, tag=tag, order=order)
+    return render_template(
+        "admin/blogs.html",
+        rows=rows,
+        q=name,
+        tag=tag,
+        tags=blogs.list_tags(session),
+        order=order,
+        orders=ORDERS,
+        action=ActionForm(),
+    )
+
+
+@bp.route("/blogs/new", methods=["GET", "POST"])
+def blog_new() -> BaseResponse | tuple[str, int]:
+    form = BlogForm()
+    if form.validate_on_submit():
+        values = _blog_values(form)
+        paused = values.pop("enabled") is False
+        try:
+            valid = BlogCreate.model_validate(values)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            session = get_session()
+            try:
+                blog = blogs.create_blog(session, blogs.NewBlog(**valid.model_dump()))
+            except blogs.DuplicateFeed:
+                form.feed_url.errors = [*form.feed_url.errors, "Another blog already has this feed address."]
+            else:
+                if paused:
+                    blogs.set_paused(session, blog, True)
+                session.commit()
+                flash(f"Added {blog.name}.")
+                return redirect(url_for("admin.blog_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/blog_form.html", form=form, blog=None), status
+
+
+@bp.route("/blogs/<int:blog_id>/edit", methods=["GET", "POST"])
+def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
+    session = get_session()
+    blog = _blog_or_404(blog_id)
+    form = BlogForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "name": blog.name,
+            "feed_url": blog.feed_url,
+            "site_url": blog.site_url or "",
+            "description": blog.description,
+            "tags": ", ".join(blog.tags),
+            "paused": not blog.enabled,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            changes = BlogUpdate.model_validate(_blog_values(form)).model_dump(exclude_unset=True)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            try:
+                blogs.update_blog(session, blog, changes)
+            except blogs.DuplicateFeed:
+                form.feed_url.errors = [*form.feed_url.errors, "Another blog already has this feed address."]
+            else:
+                session.commit()
+                flash(f"Saved {blog.name}.")
+                return redirect(url_for("admin.blog_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/blog_form.html", form=form, blog=blog), status
+
+
+@bp.post("/blogs/<int:blog_id>/pause")
+def blog_pause(blog_id: int) -> BaseResponse:
+    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, True), "Paused {name}.")
+
+
+@bp.post("/blogs/<int:blog_id>/resume")
+def blog_resume(blog_id: int) -> BaseResponse:
+    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, False), "Resumed {name}.")
+
+
+@bp.post("/blogs/<int:blog_id>/fetch")
+def blog_fetch(blog_id: int) -> BaseResponse:
+    return _act(
+        blog_id, lambda blog: blogs.make_due(get_session(), blog), "{name} will be fetched at the next pass."
+    )
+
+
+@bp.route("/blogs/<int:blog_id>/remove", methods=["GET", "POST"])
+def blog_remove(blog_id: int) -> BaseResponse | str:
+    blog = _blog_or_404(blog_id)
+    if request.method == "GET":
+        return render_template("admin/blog_remove.html", blog=blog, action=ActionForm())
+    return _act(blog_id, lambda blog: blogs.delete_blog(get_session(), blog), "Removed {name}.")
+
+
+def _act(blog_id: int, change: Any, message: str) -> BaseResponse:
+    blog = _blog_or_404(blog_id)
+    name = blog.name
+    change(blog)
+    get_session().commit()
+    flash(message.format(name=name))
+    return redirect(url_for("admin.blog_list"))
+
+
+def _blog_or_404(blog_id: int) -> Blog:
+    blog = blogs.get_blog(get_session(), blog_id) if blog_id <= blogs.MAX_ID else None
+    if blog is None:
+        abort(404, description=f"there is no blog with id {blog_id}")
+    return blog
+
+
+def _blog_values(form: BlogForm) -> dict[str, Any]:
+    """The form's fields as the API's schema reads them, so pages and API accept the same blogs."""
+    tags = [tag for tag in re.split(r"[,\n]+", form.tags.data or "") if tag.strip()]
+    return {
+        "name": form.name.data or "",
+        "feed_url": (form.feed_url.data or "").strip(),
+        "site_url": (form.site_url.data or "").strip() or None,
+        "description": form.description.data or "",
+        "tags": tags,
+        "enabled": not form.paused.data,
+    }
+
+
+def _attach(form: BlogForm, error: ValidationError) -> None:
+    """Each schema error shown beside its field (`tags.2` beside Tags), in words."""
+    for problem in validation_details(error):
+        field = getattr(form, problem["field"].split(".")[0], None)
+        target = field if field is not None and hasattr(field, "errors") else None
+        message = problem["message"]
+        if target is None:
+            form.form_errors.append(message)
+        else:
+            target.errors = [*target.errors, message]

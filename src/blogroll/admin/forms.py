@@ -1,0 +1,33 @@
+"""The admin pages' forms (Flask-WTF: each carries its CSRF token and checks it on submit)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class SignInForm(FlaskForm):
+    name = StringField("User name", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (sign out, pause, fetch now, remove): only its CSRF token."""
+
+
+class BlogForm(FlaskForm):
+    """The fields only; what a valid blog is, the API's schema says (admin/blogs.py applies it)."""
+
+    name = StringField("Name")
+    feed_url = StringField("Feed address")
+    site_url = StringField("Site address", validators=[Optional()])
+    description = TextAreaField("Description", validators=[Optional()])
+    tags = StringField("Tags", description="Separated by commas.", validators=[Optional()])
+    paused = BooleanField("Paused (not fetched)")
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name", description="Who or what the token is for.", validators=[DataRequired(), Length(max=100)]
+    )
