@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpcore
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from blogroll.config import Settings
 from blogroll.storage.blogs import NewBlog, create_blog, make_due
 from blogroll.storage.db import Database, make_engine
 from blogroll.storage.models import Blog, Entry, utcnow
-from blogroll.worker.fetch import GuardedBackend
+from blogroll.worker.fetch import GuardedBackend, resolve_host
 from blogroll.worker.runner import Report, Runner
 
 # The longest any fixture handler sleeps or streams; every wait in these tests is bounded.
@@ -148,14 +149,25 @@ class FakeInternet(GuardedBackend):
     so "a public host" can be served by the fixture server while private addresses stay refused."""
 
     def __init__(self, dns: dict[str, list[str]]) -> None:
-        super().__init__(allow_private=False)
-        self.dns = dns
+        def fake_dns(host: str, port: int) -> list[str]:
+            return dns[host] if host in dns else resolve_host(host, port)
 
-    def resolve(self, host: str, port: int) -> list[str]:
-        return self.dns[host] if host in self.dns else super().resolve(host, port)
+        super().__init__(allow_private=False, resolve=fake_dns, network=PublicAddressOnLoopback())
 
-    def route(self, address: str) -> str:
-        return "127.0.0.1" if address == PUBLIC_ADDRESS else address
+
+class PublicAddressOnLoopback(httpcore.SyncBackend):
+    """httpcore's sockets, with connections to the public address made to 127.0.0.1 instead."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = "127.0.0.1" if host == PUBLIC_ADDRESS else host
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
 
 
 def worker_settings(database_url: str, **overrides: Any) -> Settings:

@@ -1,5 +1,6 @@
 """The feed worker: claims due blogs, fetches their feeds politely and safely, and stores new entries.
 
-`fetch` talks HTTP, `parse` turns a feed into entries, `store` writes one blog's result in one
-transaction, `claim` hands each due blog to exactly one worker, and `runner` ties them together.
+`fetch` talks HTTP, `parse` turns a feed into entries, `store` writes what the fetches brought back,
+`claim` hands each due blog to exactly one worker, and `runner` schedules: claims, starts fetches,
+hands their results to the store, and stops cleanly.
 """

@@ -10,16 +10,20 @@ conditional `UPDATE ... RETURNING`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Row, or_, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from blogroll.storage.db import Database
 from blogroll.storage.models import Blog, utcnow
+
+log = logging.getLogger(__name__)
 
 CLAIMED_COLUMNS = (Blog.id, Blog.feed_url, Blog.etag, Blog.last_modified, Blog.consecutive_errors)
 if TYPE_CHECKING:
@@ -97,6 +101,15 @@ def release(database: Database, claims: Sequence[Claim]) -> None:
                 .values(**RELEASED, **KEEP_UPDATED_AT),
                 execution_options={"synchronize_session": False},
             )
+
+
+def give_back(database: Database, claims: Sequence[Claim]) -> None:
+    """`release`, for a worker that must not fail for it (stopping, or dropping an abandoned fetch):
+    if the database cannot be reached, the claims are left to expire by themselves."""
+    try:
+        release(database, claims)
+    except SQLAlchemyError as error:
+        log.warning("cannot release %d claim(s); they expire by themselves: %s", len(claims), error)
 
 
 def take_back(database: Database, owner: str) -> int:

@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -80,25 +80,36 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-class GuardedBackend(httpcore.SyncBackend):
+# How names become addresses: the host and port in, its addresses out, in the order to try them.
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The host's addresses from the system's resolver, each once; an IP literal resolves to itself."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.NetworkBackend):
     """Opens TCP connections only to addresses the policy allows.
 
     The check happens on the very address being connected to, for every connection, redirects
     included, so neither a redirect nor a DNS answer that changes between check and use can reach
-    a private network.
+    a private network. The guard only decides: names are looked up with `resolve` (the system's
+    resolver by default) and connections made by `network` (httpcore's sockets by default), so
+    either can be swapped (a caching resolver, say) while every address resolved is still checked.
     """
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolve: Resolver = resolve_host,
+        network: httpcore.NetworkBackend | None = None,
+    ) -> None:
         self.allow_private = allow_private
-
-    def resolve(self, host: str, port: int) -> list[str]:
-        """The host's addresses; an IP literal resolves to itself. Tests replace this with a fake DNS."""
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-    def route(self, address: str) -> str:
-        """Where a connection to `address` really goes: there, except in tests that fake the internet."""
-        return address
+        self.resolve = resolve
+        self.network = network or httpcore.SyncBackend()
 
     def connect_tcp(
         self,
@@ -119,7 +130,7 @@ class GuardedBackend(httpcore.SyncBackend):
         failure: httpcore.ConnectError | None = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:
-                return super().connect_tcp(self.route(address), port, timeout, local_address, socket_options)
+                return self.network.connect_tcp(address, port, timeout, local_address, socket_options)
             except httpcore.ConnectError as error:
                 failure = error
         raise failure or httpcore.ConnectError(f"{host} has no address")

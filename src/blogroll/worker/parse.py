@@ -16,9 +16,12 @@ import nh3
 
 from blogroll.sanitize import sanitize_html
 from blogroll.storage.models import URL_LENGTH
-from blogroll.worker.fetch import FetchError
 
 AUTHOR_LENGTH = 500
+
+
+class FeedParseError(Exception):
+    """The body is not RSS or Atom at all; the message is what the blog's `last_error` shows."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class ParsedEntry:
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> list[ParsedEntry]:
-    """The feed's entries in feed order; raises FetchError when the body is not a feed at all."""
+    """The feed's entries in feed order; raises FeedParseError when the body is not a feed at all."""
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -45,7 +48,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> lis
     )
     if not parsed.entries and not parsed.version:
         problem = parsed.get("bozo_exception") or "no RSS or Atom root element"
-        raise FetchError(f"not a feed: {problem}", status=200)
+        raise FeedParseError(f"not a feed: {problem}")
     now = dt.datetime.now(dt.UTC)
     return [_entry(raw, url, now) for raw in parsed.entries]
 

@@ -3,9 +3,9 @@
 Fetching is waiting on the network, so plain threads are the simplest fast choice: one thread per
 in-flight fetch, at most `fetch_concurrency` of them and `fetch_per_host` per host. The threads are
 daemons, so a worker told to stop never waits past its grace period for a fetch stuck in a read.
-Only the loop's own thread touches the database: it claims, and it stores each finished fetch, one
-transaction per blog (so a fetch cut short leaves nothing half-written) and all waiting 304s in one.
-One connection is then enough however many fetches run, and the fetch threads never queue for it.
+Only the loop's own thread touches the database: it claims, and it hands the finished fetches to
+`store_results` (all those waiting at once, so their 304s share a transaction). One connection is
+then enough however many fetches run, and the fetch threads never queue for it.
 """
 
 from __future__ import annotations
@@ -19,59 +19,23 @@ import time
 from collections import Counter, deque
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from blogroll.config import Settings
 from blogroll.storage.db import Database
 from blogroll.storage.models import utcnow
-from blogroll.worker.claim import Claim, claim_due, release, take_back
-from blogroll.worker.fetch import Abandoned, FeedResponse, Fetcher, FetchError, GuardedBackend
-from blogroll.worker.parse import ParsedEntry, parse_feed
-from blogroll.worker.store import (
-    ClaimLost,
-    store_failure,
-    store_feed,
-    store_not_modified,
-    store_not_modified_many,
-)
+from blogroll.worker.claim import Claim, claim_due, give_back, take_back
+from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
+from blogroll.worker.parse import FeedParseError, parse_feed
+from blogroll.worker.store import Fetched, Kind, Outcome, internal_error, store_results
 
 log = logging.getLogger(__name__)
-
-Kind = Literal["stored", "not_modified", "failed", "abandoned", "lost"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one claimed blog."""
-
-    claim: Claim
-    kind: Kind
-    new: int = 0
-    updated: int = 0
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A fetch thread's result, for the loop to store: a response (with its parsed entries unless
-    it is a 304), an error, or nothing because the worker gave up on it while stopping."""
-
-    claim: Claim
-    response: FeedResponse | None = None
-    entries: list[ParsedEntry] = field(default_factory=list)
-    error: FetchError | None = None
-    abandoned: bool = False
-
-    @property
-    def not_modified(self) -> bool:
-        return self.response is not None and self.response.not_modified
 
 
 @dataclass
 class Report:
-    """What a run did, for the CLI's summary line and for tests."""
+    """What a run did: the CLI's summary line, and what `blogroll fetch --blog` explains."""
 
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -117,13 +81,12 @@ class Runner:
         database: Database,
         *,
         backend: GuardedBackend | None = None,
-        grace: float | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
         self.fetcher = Fetcher(settings, backend)
         self.lease = lease_for(settings)
-        self.grace = settings.graceful_timeout if grace is None else grace
+        self.grace = settings.graceful_timeout
         self._stopping = threading.Event()
         self._stop_requested_at: float | None = None
         self._abandon = threading.Event()
@@ -257,11 +220,11 @@ class Runner:
                 event = None
         for fetched in finished:
             running.pop(fetched.claim.blog_id, None)
-        report.outcomes.extend(self._store(finished))
+        report.outcomes.extend(store_results(self.database, finished, settings=self.settings))
 
     def _wind_down(self, waiting: deque[Claim], running: dict[int, Claim], report: Report) -> None:
         """Gives back unstarted claims, waits for in-flight fetches, abandons those still going."""
-        self._release([*waiting])
+        give_back(self.database, [*waiting])
         waiting.clear()
         started = self._stop_requested_at or time.monotonic()
         finish_by = started + self.grace * 0.7
@@ -274,13 +237,7 @@ class Runner:
             while running and time.monotonic() < abandon_by:
                 self._collect(self._next_event(abandon_by - time.monotonic()), running, report)
         # Fetches stuck in a read are left to die with the process; their claims are given back now.
-        self._release([*running.values()])
-
-    def _release(self, claims: list[Claim]) -> None:
-        try:
-            release(self.database, claims)
-        except SQLAlchemyError as error:
-            log.warning("cannot release %d claim(s); they expire by themselves: %s", len(claims), error)
+        give_back(self.database, [*running.values()])
 
     def _job(self, claim: Claim) -> None:
         self._events.put(self._fetch_and_parse(claim))
@@ -296,89 +253,10 @@ class Runner:
                 return Fetched(claim, response)
             entries = parse_feed(response.body, url=response.url, content_type=response.content_type)
             return Fetched(claim, response, entries)
-        except FetchError as error:
+        except (FetchError, FeedParseError) as error:
             return Fetched(claim, error=error)
         except Abandoned:
             return Fetched(claim, abandoned=True)
         except Exception as error:
             log.exception("blog %d %s: unexpected error", claim.blog_id, claim.feed_url)
-            return Fetched(claim, error=FetchError(f"internal error: {error.__class__.__name__}"))
-
-    def _store(self, finished: list[Fetched]) -> list[Outcome]:
-        """Writes finished fetches: 304s in one transaction (only their schedule moves), every
-        other blog in a transaction of its own, so a blog has all of a fetch's entries or none."""
-        outcomes = [self._store_one(fetched) for fetched in finished if not fetched.not_modified]
-        not_modified = [fetched for fetched in finished if fetched.not_modified]
-        if len(not_modified) == 1:
-            outcomes.append(self._store_one(not_modified[0]))
-        elif not_modified:
-            try:
-                outcomes.extend(self._store_not_modified(not_modified))
-            except Exception:
-                log.warning("cannot store %d 304s together; storing them one by one", len(not_modified))
-                outcomes.extend(self._store_one(fetched) for fetched in not_modified)
-        return outcomes
-
-    def _store_not_modified(self, finished: list[Fetched]) -> list[Outcome]:
-        outcomes = []
-        now = utcnow()
-        with self.database.session() as session:
-            answered = [(fetched.claim, fetched.response) for fetched in finished if fetched.response]
-            if store_not_modified_many(session, answered, settings=self.settings, now=now):
-                for claim, _response in answered:
-                    log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
-                return [Outcome(claim, "not_modified") for claim, _response in answered]
-            for fetched in finished:
-                claim, response = fetched.claim, fetched.response
-                assert response is not None
-                try:
-                    store_not_modified(session, claim, response, settings=self.settings, now=now)
-                except ClaimLost as lost:
-                    # Nothing was written for this blog: its UPDATE matched no row.
-                    log.warning("%s; its result was dropped", lost)
-                    outcomes.append(Outcome(claim, "lost"))
-                    continue
-                log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
-                outcomes.append(Outcome(claim, "not_modified"))
-        return outcomes
-
-    def _store_one(self, fetched: Fetched) -> Outcome:
-        """Stores one blog's result in one transaction; never raises."""
-        claim, response = fetched.claim, fetched.response
-        if fetched.abandoned:
-            self._release([claim])
-            return Outcome(claim, "abandoned")
-        try:
-            if fetched.error is not None:
-                self._store_failure(claim, fetched.error)
-                log.info("blog %d %s: %s", claim.blog_id, claim.feed_url, fetched.error)
-                return Outcome(claim, "failed", error=str(fetched.error))
-            assert response is not None
-            now = utcnow()
-            with self.database.session() as session:
-                if response.not_modified:
-                    store_not_modified(session, claim, response, settings=self.settings, now=now)
-                    log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
-                    return Outcome(claim, "not_modified")
-                entries = fetched.entries
-                stored = store_feed(session, claim, response, entries, settings=self.settings, now=now)
-            log.info(
-                "blog %d %s: %d new, %d updated", claim.blog_id, response.url, stored.new, stored.updated
-            )
-            return Outcome(claim, "stored", new=stored.new, updated=stored.updated)
-        except ClaimLost as lost:
-            log.warning("%s; its result was dropped", lost)
-            return Outcome(claim, "lost")
-        except Exception as error:
-            # A bug or a database failure: record it on the blog if possible, so it backs off.
-            log.exception("blog %d %s: unexpected error", claim.blog_id, claim.feed_url)
-            message = f"internal error: {error.__class__.__name__}"
-            try:
-                self._store_failure(claim, FetchError(message))
-            except Exception:
-                log.warning("blog %d: cannot record the error either", claim.blog_id)
-            return Outcome(claim, "failed", error=message)
-
-    def _store_failure(self, claim: Claim, error: FetchError) -> None:
-        with self.database.session() as session:
-            store_failure(session, claim, error, settings=self.settings, now=utcnow())
+            return Fetched(claim, error=internal_error(error))

@@ -1,30 +1,42 @@
-"""Writing one fetch's result: the blog's fetch state and its entries, in the caller's one transaction.
+"""Writing finished fetches: each blog's fetch state and entries, and what became of it.
 
-Every function first moves the fetch state forward with an UPDATE that also checks the claim is
-still ours, so a worker whose lease ran out (and whose blog another worker took) writes nothing.
-That UPDATE comes first on purpose: it takes the row lock (SQLite: the write lock) before any read.
+`store_results` takes what the fetch threads brought back and writes it, one transaction per blog
+(so a fetch cut short leaves nothing half-written) and the 304s that finished together in one.
+The functions below it write one result in the caller's transaction. Every one of them first moves
+the fetch state forward with an UPDATE that also checks the claim is still ours, so a worker whose
+lease ran out (and whose blog another worker took) writes nothing. That UPDATE comes first on
+purpose: it takes the row lock (SQLite: the write lock) before any read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from blogroll.config import Settings
+from blogroll.storage.db import Database
 from blogroll.storage.entries import guid_hash
-from blogroll.storage.models import URL_LENGTH, Blog, Entry
-from blogroll.worker.claim import KEEP_UPDATED_AT, RELEASED, Claim
+from blogroll.storage.models import URL_LENGTH, Blog, Entry, utcnow
+from blogroll.worker.claim import KEEP_UPDATED_AT, RELEASED, Claim, give_back
 from blogroll.worker.fetch import FeedResponse, FetchError
-from blogroll.worker.parse import ParsedEntry
+from blogroll.worker.parse import FeedParseError, ParsedEntry
+
+log = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
 GONE_MESSAGE = "410 Gone: the feed was removed; the blog is disabled until refreshed or edited"
+
+# Why a fetch failed: the network or the server (FetchError), or a body that is not a feed.
+Failure = FetchError | FeedParseError
+Kind = Literal["stored", "not_modified", "failed", "abandoned", "lost"]
 
 
 class ClaimLost(Exception):
@@ -32,9 +44,133 @@ class ClaimLost(Exception):
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """A fetch thread's result, to be stored: a response (with its parsed entries unless it is a
+    304), a failure, or nothing because the worker gave up on it while stopping."""
+
+    claim: Claim
+    response: FeedResponse | None = None
+    entries: list[ParsedEntry] = field(default_factory=list)
+    error: Failure | None = None
+    abandoned: bool = False
+
+    @property
+    def not_modified(self) -> bool:
+        return self.response is not None and self.response.not_modified
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed blog."""
+
+    claim: Claim
+    kind: Kind
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Stored:
     new: int
     updated: int
+
+
+def internal_error(error: Exception) -> FetchError:
+    """What a blog records after a bug or a database failure, so that it backs off like any failure."""
+    return FetchError(f"internal error: {error.__class__.__name__}")
+
+
+def store_results(database: Database, finished: Sequence[Fetched], *, settings: Settings) -> list[Outcome]:
+    """Writes finished fetches: 304s in one transaction (only their schedule moves), every other
+    blog in a transaction of its own, so a blog has all of a fetch's entries or none; never raises."""
+    outcomes = [_store_one(database, fetched, settings) for fetched in finished if not fetched.not_modified]
+    not_modified = [fetched for fetched in finished if fetched.not_modified]
+    if len(not_modified) == 1:
+        outcomes.append(_store_one(database, not_modified[0], settings))
+    elif not_modified:
+        try:
+            outcomes.extend(_store_not_modified_together(database, not_modified, settings))
+        except Exception:
+            log.warning("cannot store %d 304s together; storing them one by one", len(not_modified))
+            outcomes.extend(_store_one(database, fetched, settings) for fetched in not_modified)
+    return outcomes
+
+
+def _store_one(database: Database, fetched: Fetched, settings: Settings) -> Outcome:
+    """Stores one blog's result in one transaction; never raises."""
+    claim = fetched.claim
+    if fetched.abandoned:
+        give_back(database, [claim])
+        return Outcome(claim, "abandoned")
+    try:
+        return _unless_lost(claim, partial(_write_one, database, fetched, settings))
+    except Exception as error:
+        # A bug or a database failure: record it on the blog if possible, so it backs off.
+        log.exception("blog %d %s: unexpected error", claim.blog_id, claim.feed_url)
+        failure = internal_error(error)
+        try:
+            _write_failure(database, claim, failure, settings)
+        except Exception:
+            log.warning("blog %d: cannot record the error either", claim.blog_id)
+        return Outcome(claim, "failed", error=str(failure))
+
+
+def _write_one(database: Database, fetched: Fetched, settings: Settings) -> Outcome:
+    claim, response = fetched.claim, fetched.response
+    if fetched.error is not None:
+        _write_failure(database, claim, fetched.error, settings)
+        log.info("blog %d %s: %s", claim.blog_id, claim.feed_url, fetched.error)
+        return Outcome(claim, "failed", error=str(fetched.error))
+    assert response is not None
+    now = utcnow()
+    with database.session() as session:
+        if response.not_modified:
+            return _write_not_modified(session, claim, response, settings, now)
+        stored = store_feed(session, claim, response, fetched.entries, settings=settings, now=now)
+    log.info("blog %d %s: %d new, %d updated", claim.blog_id, response.url, stored.new, stored.updated)
+    return Outcome(claim, "stored", new=stored.new, updated=stored.updated)
+
+
+def _write_failure(database: Database, claim: Claim, error: Failure, settings: Settings) -> None:
+    with database.session() as session:
+        store_failure(session, claim, error, settings=settings, now=utcnow())
+
+
+def _store_not_modified_together(
+    database: Database, finished: Sequence[Fetched], settings: Settings
+) -> list[Outcome]:
+    """One transaction for all of them: one UPDATE when every claim holds and no feed moved, else
+    one per blog, which tells which claims were lost."""
+    now = utcnow()
+    answered = [(fetched.claim, fetched.response) for fetched in finished if fetched.response]
+    with database.session() as session:
+        if store_not_modified_many(session, answered, settings=settings, now=now):
+            for claim, _response in answered:
+                log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
+            return [Outcome(claim, "not_modified") for claim, _response in answered]
+        return [
+            _unless_lost(claim, partial(_write_not_modified, session, claim, response, settings, now))
+            for claim, response in answered
+        ]
+
+
+def _write_not_modified(
+    session: Session, claim: Claim, response: FeedResponse, settings: Settings, now: dt.datetime
+) -> Outcome:
+    store_not_modified(session, claim, response, settings=settings, now=now)
+    log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
+    return Outcome(claim, "not_modified")
+
+
+def _unless_lost(claim: Claim, write: Callable[[], Outcome]) -> Outcome:
+    """Runs one blog's write; if its claim was lost, nothing was written (its UPDATE matched no
+    row) and the result is dropped."""
+    try:
+        return write()
+    except ClaimLost as lost:
+        log.warning("%s; its result was dropped", lost)
+        return Outcome(claim, "lost")
 
 
 def store_feed(
@@ -127,18 +263,20 @@ _NOT_MODIFIED = (
 
 
 def store_failure(
-    session: Session, claim: Claim, error: FetchError, *, settings: Settings, now: dt.datetime
+    session: Session, claim: Claim, error: Failure, *, settings: Settings, now: dt.datetime
 ) -> None:
     """A failed fetch: the error is recorded and the next try backs off; 410 Gone disables the blog."""
+    # A body that is not a feed came with a success (a 2xx), recorded as 200.
+    status, retry_after = (error.status, error.retry_after) if isinstance(error, FetchError) else (200, None)
     errors = claim.consecutive_errors + 1
     state: dict[str, Any] = {
-        "last_status": error.status,
+        "last_status": status,
         "consecutive_errors": errors,
         "last_error": str(error)[:ERROR_LENGTH],
-        "next_fetch_at": now + backoff(settings, errors, error.retry_after),
+        "next_fetch_at": now + backoff(settings, errors, retry_after),
         "last_fetched_at": now,
     }
-    if error.status == 410:
+    if status == 410:
         state.update(enabled=False, last_error=GONE_MESSAGE)
     _finish(session, claim, **state)
 
@@ -238,9 +376,9 @@ def _update_entry(row: Entry, entry: ParsedEntry) -> bool:
     if entry.published_at is not None:
         changes["published_at"] = entry.published_at
     changed = False
-    for field, value in changes.items():
-        if getattr(row, field) != value:
-            setattr(row, field, value)
+    for column, value in changes.items():
+        if getattr(row, column) != value:
+            setattr(row, column, value)
             changed = True
     return changed
 
