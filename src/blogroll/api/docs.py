@@ -9,9 +9,10 @@ from flask import Response, render_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from blogroll import __version__, schemas
+from blogroll import schemas
 from blogroll.api import bp
-from blogroll.storage.blogs import MAX_ID
+from blogroll.storage.models import MAX_ID
+from blogroll.version import __version__
 
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {
