@@ -63,17 +63,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     uv sync --locked --no-dev --no-install-project
-# Trim what the runtime never uses, right after the dependencies so this layer is cached with them (a
-# code edit does not redo it) and the image's own layers stay under 60 MB (BENCHMARKS.md measures them):
-# - debug symbols of the compiled extension modules (`*.so`; 8.8 MB, mostly SQLAlchemy's Cython
-#   modules). Only the extensions: the vendored libraries in `*.libs/` (libpq, OpenSSL) are left
-#   alone, as auditwheel has rewritten them and stripping gains next to nothing there;
-# - the test suites shipped inside packages: every `tests/` folder, and the test harnesses of
-#   SQLAlchemy, Alembic and Mako (`<package>/testing/`, 2.3 MB with their bytecode), which only
-#   their own and dialect authors' test runs import (dialects' `provision` modules, never loaded
-#   outside those).
-# Distributions' metadata (dist-info) is kept, so the installed versions still match uv.lock; the
-# hashes in RECORD of the stripped or removed files no longer match (nothing at runtime reads them).
+# Trim what the runtime never uses, in this cached layer (a code edit does not redo it): debug symbols
+# of the extension modules (not the vendored `*.libs/`, which auditwheel rewrote), and the test suites
+# packages ship (`tests/`, and the `testing/` harnesses only test runs import). dist-info stays, so the
+# versions still match uv.lock (only RECORD's hashes of trimmed files go stale). Sizes: BENCHMARKS.md.
 RUN find /app/.venv -type f -name '*.so' -not -path '*.libs/*' -exec strip --strip-unneeded {} + \
  && find /app/.venv/lib -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} + \
  && rm -rf /app/.venv/lib/python3.*/site-packages/sqlalchemy/testing \
@@ -92,13 +85,11 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # file is what Python imports next.
 FROM builder AS dev-venv
 # Re-install only the project, editable: imports now read /app/src. Plus the `reload` group
-# (watchdog): the reloader then hears of a synced file from inotify at once, instead of noticing it on
-# its next once-a-second scan of every module (bench/run --devloop measures the difference).
+# (watchdog): the reloader hears of a synced file from inotify at once, not on its once-a-second scan.
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --group reload
 # Bytecode for the project's own modules too: the app cannot write __pycache__ into the root-owned
-# source, so without this every reload compiled all of them again (0.14 s of each restart); a synced
-# edit is newer than its .pyc, so Python still compiles the changed file.
+# source, so each reload would compile them all again; a synced edit, newer than its .pyc, still is.
 RUN python -m compileall -q /app/src
 
 # The dev image itself: same base, same Python, same user as production.
@@ -106,10 +97,9 @@ FROM base AS dev
 # The venv and the source, owned by root as in production: the app cannot rewrite its own code, and
 # watch (which writes as the container's configured user, root here, see below) can.
 COPY --from=dev-venv /app /app
-# No USER here, on purpose: watch copies files like `docker cp -a`, and Docker resolves the container's
-# USER in the *host's* user database, which fails for UID 10001 (moby/moby#49213). So the container
-# starts as root and drops to the very same non-root user as production before running anything; the
-# override grants only SETUID/SETGID for that, and setpriv gives them up.
+# No USER: watch copies files like `docker cp -a`, which looks the container's USER up on the *host*
+# and fails for UID 10001 (moby/moby#49213; docs/docker.md). So it starts as root and drops to the
+# production user before running anything (the override grants SETUID/SETGID for that alone).
 ENTRYPOINT ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups", "--"]
 # Flask's development server in debug mode: the reloader restarts it when a synced .py file changes
 # and templates are re-read on each request. Never the interactive debugger: the proxy publishes it.

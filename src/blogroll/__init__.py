@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blogroll.config import Settings, load_settings
+from blogroll.version import __version__
 
-__version__ = version("blogroll")
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """The application factory: settings, logging, database, error handlers, blueprints."""
-    from blogroll import errors, logs, web_sessions
+    """The application factory: settings, logging, database, error handlers, templates, blueprints."""
+    from blogroll import errors, logs, templating, web_sessions
     from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
     from blogroll.health import bp as health_bp
@@ -35,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, db.Database(db.make_engine(settings)))
     logs.init_app(app)
     errors.init_app(app)
+    templating.init_app(app)
     web_sessions.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)

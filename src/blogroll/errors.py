@@ -12,6 +12,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from blogroll.storage.db import database_unavailable
 
+# Re-exported (`as`) for cli.py, which imports it from here until its rewrite imports blogroll.validation.
+from blogroll.validation import validation_details as validation_details
+
 log = logging.getLogger(__name__)
 
 # Stable machine-readable codes for the HTTP errors clients see.
@@ -42,18 +45,6 @@ class ApiError(Exception):
         self.details = details
 
 
-def validation_details(error: ValidationError) -> list[dict[str, str]]:
-    """One item per failing field, named by its dotted path (`tags.0`), without echoing input."""
-    return [
-        {
-            "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
-            "message": problem["msg"],
-            "type": problem["type"],
-        }
-        for problem in error.errors(include_url=False, include_input=False)
-    ]
-
-
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
@@ -81,7 +72,6 @@ def error_response(status: int, message: str, *, error: str | None = None, detai
 
 
 def _dumps(body: dict[str, Any]) -> bytes:
-
     return orjson.dumps(body, default=str)
 
 

@@ -14,10 +14,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
-from blogroll.errors import validation_details
-from blogroll.schemas import BlogCreate
+from blogroll.formats import web_url
+from blogroll.schemas import MAX_TAGS, BlogCreate
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.models import Blog
+from blogroll.validation import validation_details
 
 MAX_DEPTH = 32
 MAX_OUTLINES = 10_000
@@ -180,7 +181,7 @@ def _tags(category: str | None, folders: tuple[str, ...]) -> list[str]:
     tags = list(folders)
     for part in (category or "").split(","):
         tags.extend(piece.strip().lower() for piece in part.split("/") if piece.strip())
-    return sorted(set(tags))[:20]
+    return sorted(set(tags))[:MAX_TAGS]
 
 
 def xml_text(text: str) -> str:
@@ -198,8 +199,8 @@ def render_opml(blogs: Iterable[Blog], *, title: str, now: dt.datetime | None = 
     for blog in blogs:
         name = xml_text(blog.name)
         attributes = {"type": "rss", "text": name, "title": name, "xmlUrl": blog.feed_url}
-        if blog.site_url and blog.site_url.startswith(("https://", "http://")):
-            attributes["htmlUrl"] = blog.site_url
+        if site := web_url(blog.site_url):
+            attributes["htmlUrl"] = site
         if blog.description:
             attributes["description"] = xml_text(blog.description)
         if blog.tags:

@@ -7,6 +7,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from blogroll.formats import WEB_SCHEMES, has_web_scheme
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
     "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p",
@@ -20,8 +22,7 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
-WEB_SCHEMES = {"http", "https"}
+URL_SCHEMES = {*WEB_SCHEMES, "mailto"}
 LINK_ATTRIBUTES = {"href", "src"}
 
 
@@ -46,4 +47,4 @@ def _absolute_links(base_url: str, _tag: str, attribute: str, value: str) -> str
     if attribute not in LINK_ATTRIBUTES or urlsplit(value).scheme:
         return value
     absolute = urljoin(base_url, value.strip())
-    return absolute if urlsplit(absolute).scheme in WEB_SCHEMES else None
+    return absolute if has_web_scheme(absolute) else None

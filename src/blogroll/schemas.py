@@ -18,13 +18,13 @@ from pydantic import (
     UrlConstraints,
 )
 
-from blogroll.storage.blogs import MAX_ID
-from blogroll.storage.models import URL_LENGTH
+from blogroll.formats import WEB_SCHEMES, rfc3339
+from blogroll.storage.models import MAX_ID, NAME_LENGTH, TAG_LENGTH, URL_LENGTH
 
 
-def _rfc3339(value: dt.datetime) -> str:
+def _whole_seconds(value: dt.datetime) -> str:
     """Whole seconds: MariaDB keeps no fractions, so a time must read the same before and after storing."""
-    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return rfc3339(value.astimezone(dt.UTC).replace(microsecond=0))
 
 
 # RFC 3339's date-time, as the OpenAPI document promises (`format: date-time`).
@@ -49,11 +49,11 @@ def _require_aware(value: dt.datetime) -> dt.datetime:
         raise ValueError("the time is out of range") from None
 
 
-Timestamp = Annotated[dt.datetime, PlainSerializer(_rfc3339, return_type=str)]
+Timestamp = Annotated[dt.datetime, PlainSerializer(_whole_seconds, return_type=str)]
 AwareDatetime = Annotated[dt.datetime, BeforeValidator(_rfc3339_text), AfterValidator(_require_aware)]
 WebUrl = Annotated[
     HttpUrl,
-    UrlConstraints(max_length=URL_LENGTH, allowed_schemes=["http", "https"]),
+    UrlConstraints(max_length=URL_LENGTH, allowed_schemes=sorted(WEB_SCHEMES)),
     PlainSerializer(str, return_type=str),
 ]
 # Control characters are refused: PostgreSQL cannot store NUL, and XML (the OPML export) cannot carry them.
@@ -74,7 +74,7 @@ Name = Annotated[
     StringConstraints(
         strip_whitespace=True,
         min_length=1,
-        max_length=200,
+        max_length=NAME_LENGTH,
         pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f]*{VISIBLE})?{SPACE}*$",
     ),
 ]
@@ -92,13 +92,15 @@ Tag = Annotated[
         strip_whitespace=True,
         to_lower=True,
         min_length=1,
-        max_length=50,
+        max_length=TAG_LENGTH,
         # Letters, digits and `_`, then also space . + -; spelled out rather than `\w` so that the
         # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
         pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\uffff .+-]*{SPACE}*$",
     ),
 ]
-Tags = Annotated[list[Tag], Field(max_length=20)]
+# A blog's tags at the most (an OPML import keeps the first ones).
+MAX_TAGS = 20
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 
 
 class Strict(BaseModel):

@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll.admin import bp
 from blogroll.admin.forms import ActionForm, BlogForm
-from blogroll.errors import validation_details
 from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Blog
+from blogroll.storage.models import MAX_ID, Blog
+from blogroll.validation import validation_details
 
 ORDERS = {
     "failing": "Failing first",
@@ -142,7 +142,7 @@ def _act(blog_id: int, change: Any, message: str) -> BaseResponse:
 
 
 def _blog_or_404(blog_id: int) -> Blog:
-    blog = blogs.get_blog(get_session(), blog_id) if blog_id <= blogs.MAX_ID else None
+    blog = blogs.get_blog(get_session(), blog_id) if blog_id <= MAX_ID else None
     if blog is None:
         abort(404, description=f"there is no blog with id {blog_id}")
     return blog

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from blogroll.pages.conditional import expire_with_this_second
+from blogroll.caching import expire_with_this_second
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, render_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from blogroll import __version__, schemas
+from blogroll import schemas
 from blogroll.api import bp
-from blogroll.storage.blogs import MAX_ID
+from blogroll.storage.models import MAX_ID
+from blogroll.version import __version__
 
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {
@@ -64,12 +67,12 @@ def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _path_id(name: str, what: str) -> dict[str, Any]:
+def _path_id(name: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "description": f"The {what}'s id.",
+        "description": f"The {name.removesuffix('_id')}'s id.",
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
 
@@ -77,144 +80,125 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
 WRITE: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint as the document describes it. The error answers follow from `errors`; an operation
+    that can answer 401 needs a token, so it is a write."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    status: int
+    description: str
+    model: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | dict[str, Any] | None = None
+    # A success body that is no schema of ours (the document itself): then no error answers are listed.
+    content: dict[str, Any] | None = None
+
+    def describe(self) -> dict[str, Any]:
+        operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary}
+        if self.query is not None:
+            operation["parameters"] = _query(self.query)
+        if 401 in self.errors:
+            operation["security"] = WRITE
+        if self.body is not None:
+            content = _json(self.body) if isinstance(self.body, type) else self.body
+            operation["requestBody"] = {"required": True, "content": content}
+        operation["responses"] = self._answers()
+        return operation
+
+    def _answers(self) -> dict[str, Any]:
+        if self.content is None:
+            return _responses(self.status, self.description, self.model, *self.errors)
+        return {str(self.status): {"description": self.description, "content": self.content}}
+
+
+def _document(media_type: str, schema_type: str) -> dict[str, Any]:
+    return {media_type: {"schema": {"type": schema_type}}}
+
+
+OPML_UPLOAD = {
+    "text/x-opml": {"schema": {"type": "string"}},
+    "application/xml": {"schema": {"type": "string"}},
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "contentMediaType": "text/x-opml"}},
+        }
+    },
+}
+# Every operation, in the order the document lists them; a `{name}` in a path is an id parameter.
+OPERATIONS = (
+    Operation("get", "/api/v1/", "hello", "Greeting and version", 200, "The greeting.", schemas.Hello),
+    Operation(
+        "get", "/api/v1/openapi.json", "openapi", "This OpenAPI 3.1 document", 200, "The document.",
+        content=_document("application/json", "object"),
+    ),
+    Operation(
+        "get", "/api/v1/docs", "apiPage", "This API, as a page for people", 200, "The page.",
+        content=_document("text/html", "string"),
+    ),
+    Operation(
+        "get", "/api/v1/blogs", "listBlogs", "List blogs, oldest first", 200, "A page of blogs.",
+        schemas.BlogList, (422,), query=schemas.BlogQuery,
+    ),
+    Operation(
+        "post", "/api/v1/blogs", "createBlog", "Add a blog", 201, "The blog, due for its first fetch.",
+        schemas.BlogOut, (400, 401, 409, 413, 415, 422), body=schemas.BlogCreate,
+    ),
+    Operation(
+        "get", "/api/v1/blogs/{blog_id}", "getBlog", "One blog with its fetch state", 200, "The blog.",
+        schemas.BlogOut, (404,),
+    ),
+    Operation(
+        "patch", "/api/v1/blogs/{blog_id}", "updateBlog", "Change some of a blog's fields", 200,
+        "The changed blog.", schemas.BlogOut, (400, 401, 404, 409, 413, 415, 422), body=schemas.BlogUpdate,
+    ),
+    Operation(
+        "delete", "/api/v1/blogs/{blog_id}", "deleteBlog", "Remove a blog and its entries", 204, "Deleted.",
+        None, (401, 404),
+    ),
+    Operation(
+        "post", "/api/v1/blogs/{blog_id}/refresh", "refreshBlog", "Make a blog due for fetching now", 202,
+        "The blog, due now.", schemas.BlogOut, (401, 404),
+    ),
+    Operation(
+        "post", "/api/v1/blogs/import", "importBlogs", "Import an OPML file (idempotent)", 200,
+        "What was added and skipped.", schemas.ImportResult, (401, 409, 413, 415, 422), body=OPML_UPLOAD,
+    ),
+    Operation(
+        "get", "/api/v1/entries", "listEntries", "Latest entries, newest first", 200, "A page of entries.",
+        schemas.EntryList, (422,), query=schemas.EntryQuery,
+    ),
+    Operation(
+        "get", "/api/v1/entries/{entry_id}", "getEntry", "One entry", 200, "The entry.",
+        schemas.EntryOut, (404,),
+    ),
+)  # fmt: skip
+MODELS: tuple[type[BaseModel], ...] = (
+    schemas.BlogCreate, schemas.BlogUpdate, schemas.BlogOut, schemas.BlogList,
+    schemas.EntryOut, schemas.EntryList, schemas.Hello, schemas.ImportResult, schemas.Error,
+)  # fmt: skip
+
+
+def _paths() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in OPERATIONS:
+        item = paths.setdefault(operation.path, {})
+        parameter = re.search(r"\{(\w+)\}", operation.path)
+        if parameter and "parameters" not in item:
+            item["parameters"] = [_path_id(parameter.group(1))]
+        item[operation.method] = operation.describe()
+    return paths
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    models: list[type[BaseModel]] = [
-        schemas.BlogCreate, schemas.BlogUpdate, schemas.BlogOut, schemas.BlogList,
-        schemas.EntryOut, schemas.EntryList, schemas.Hello, schemas.ImportResult, schemas.Error,
-    ]  # fmt: skip
-    _, definitions = models_json_schema([(model, "validation") for model in models], ref_template=REF)
-    blog_id = _path_id("blog_id", "blog")
-    paths: dict[str, Any] = {
-        "/api/v1/": {
-            "get": {
-                "operationId": "hello",
-                "summary": "Greeting and version",
-                "responses": _responses(200, "The greeting.", schemas.Hello),
-            },
-        },
-        "/api/v1/openapi.json": {
-            "get": {
-                "operationId": "openapi",
-                "summary": "This OpenAPI 3.1 document",
-                "responses": {
-                    "200": {
-                        "description": "The document.",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
-                },
-            },
-        },
-        "/api/v1/docs": {
-            "get": {
-                "operationId": "apiPage",
-                "summary": "This API, as a page for people",
-                "responses": {
-                    "200": {
-                        "description": "The page.",
-                        "content": {"text/html": {"schema": {"type": "string"}}},
-                    }
-                },
-            },
-        },
-        "/api/v1/blogs": {
-            "get": {
-                "operationId": "listBlogs",
-                "summary": "List blogs, oldest first",
-                "parameters": _query(schemas.BlogQuery),
-                "responses": _responses(200, "A page of blogs.", schemas.BlogList, 422),
-            },
-            "post": {
-                "operationId": "createBlog",
-                "summary": "Add a blog",
-                "security": WRITE,
-                "requestBody": {"required": True, "content": _json(schemas.BlogCreate)},
-                "responses": _responses(
-                    201,
-                    "The blog, due for its first fetch.",
-                    schemas.BlogOut,
-                    400,
-                    401,
-                    409,
-                    413,
-                    415,
-                    422,
-                ),
-            },
-        },
-        "/api/v1/blogs/{blog_id}": {
-            "parameters": [blog_id],
-            "get": {
-                "operationId": "getBlog",
-                "summary": "One blog with its fetch state",
-                "responses": _responses(200, "The blog.", schemas.BlogOut, 404),
-            },
-            "patch": {
-                "operationId": "updateBlog",
-                "summary": "Change some of a blog's fields",
-                "security": WRITE,
-                "requestBody": {"required": True, "content": _json(schemas.BlogUpdate)},
-                "responses": _responses(
-                    200, "The changed blog.", schemas.BlogOut, 400, 401, 404, 409, 413, 415, 422
-                ),
-            },
-            "delete": {
-                "operationId": "deleteBlog",
-                "summary": "Remove a blog and its entries",
-                "security": WRITE,
-                "responses": _responses(204, "Deleted.", None, 401, 404),
-            },
-        },
-        "/api/v1/blogs/{blog_id}/refresh": {
-            "parameters": [blog_id],
-            "post": {
-                "operationId": "refreshBlog",
-                "summary": "Make a blog due for fetching now",
-                "security": WRITE,
-                "responses": _responses(202, "The blog, due now.", schemas.BlogOut, 401, 404),
-            },
-        },
-        "/api/v1/blogs/import": {
-            "post": {
-                "operationId": "importBlogs",
-                "summary": "Import an OPML file (idempotent)",
-                "security": WRITE,
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "text/x-opml": {"schema": {"type": "string"}},
-                        "application/xml": {"schema": {"type": "string"}},
-                        "multipart/form-data": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["file"],
-                                "properties": {"file": {"type": "string", "contentMediaType": "text/x-opml"}},
-                            }
-                        },
-                    },
-                },
-                "responses": _responses(
-                    200, "What was added and skipped.", schemas.ImportResult, 401, 409, 413, 415, 422
-                ),
-            },
-        },
-        "/api/v1/entries": {
-            "get": {
-                "operationId": "listEntries",
-                "summary": "Latest entries, newest first",
-                "parameters": _query(schemas.EntryQuery),
-                "responses": _responses(200, "A page of entries.", schemas.EntryList, 422),
-            },
-        },
-        "/api/v1/entries/{entry_id}": {
-            "parameters": [_path_id("entry_id", "entry")],
-            "get": {
-                "operationId": "getEntry",
-                "summary": "One entry",
-                "responses": _responses(200, "The entry.", schemas.EntryOut, 404),
-            },
-        },
-    }
+    _, definitions = models_json_schema([(model, "validation") for model in MODELS], ref_template=REF)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -224,7 +208,7 @@ def openapi_document() -> dict[str, Any]:
             "made with `blogroll tokens create --name NAME`.",
         },
         "servers": [{"url": "/"}],
-        "paths": paths,
+        "paths": _paths(),
         "components": {
             "schemas": definitions["$defs"],
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -11,10 +11,11 @@ from flask import Response, g, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from blogroll.errors import ApiError, validation_details
+from blogroll.errors import ApiError
 from blogroll.storage.db import get_session
 from blogroll.storage.models import utcnow
 from blogroll.storage.tokens import verify_token
+from blogroll.validation import field_problem, validation_details
 
 Model = TypeVar("Model", bound=BaseModel)
 P = ParamSpec("P")
@@ -34,7 +35,7 @@ def json_body(model: type[Model]) -> Model:
         raise ApiError(
             422,
             "the body must be a JSON object",
-            details=[{"field": "(body)", "message": "Input should be an object", "type": "model_type"}],
+            details=[field_problem("(body)", "Input should be an object", "model_type")],
         )
     try:
         return model.model_validate(data)
@@ -63,9 +64,7 @@ def query_args(model: type[Model]) -> Model:
     """
     repeated = [name for name in model.model_fields if len(request.args.getlist(name)) > 1]
     if repeated:
-        details = [
-            {"field": name, "message": "Give this parameter once", "type": "repeated"} for name in repeated
-        ]
+        details = [field_problem(name, "Give this parameter once", "repeated") for name in repeated]
         raise ApiError(422, "the query string is not valid", details=details)
     values = {name: request.args.get(name) for name in model.model_fields if name in request.args}
     try:

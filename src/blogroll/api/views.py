@@ -7,7 +7,6 @@ import re
 from flask import Response, request, url_for
 from pydantic import BaseModel
 
-from blogroll import __version__
 from blogroll.api import bp
 from blogroll.api.requests import (
     json_body,
@@ -34,7 +33,9 @@ from blogroll.schemas import (
 )
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Blog, Entry
+from blogroll.storage.models import MAX_ID, Blog, Entry
+from blogroll.validation import field_problem
+from blogroll.version import __version__
 
 OPML_TYPES = {"text/x-opml", "application/xml", "text/xml", "application/octet-stream"}
 
@@ -135,9 +136,7 @@ def list_entries() -> Response:
     try:
         cursor = entries.EntryCursor.decode(query.cursor) if query.cursor else None
     except entries.BadCursor as error:
-        raise ApiError(
-            422, str(error), details=[{"field": "cursor", "message": str(error), "type": "cursor"}]
-        ) from None
+        raise _bad_cursor(error) from None
     page = entries.list_entries(
         get_session(),
         limit=query.limit + 1,
@@ -181,10 +180,13 @@ def _conflict(duplicate: blogs.DuplicateFeed) -> ApiError:
 def _blog_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not re.fullmatch(r"[0-9]{1,10}", cursor) or not 0 < int(cursor) <= blogs.MAX_ID:
-        message = "cursor is not valid; use the `next` URL of a previous page"
-        raise ApiError(422, message, details=[{"field": "cursor", "message": message, "type": "cursor"}])
+    if not re.fullmatch(r"[0-9]{1,10}", cursor) or not 0 < int(cursor) <= MAX_ID:
+        raise _bad_cursor(entries.BadCursor())
     return int(cursor)
+
+
+def _bad_cursor(error: entries.BadCursor) -> ApiError:
+    return ApiError(422, str(error), details=[field_problem("cursor", str(error), "cursor")])
 
 
 def _next_page(endpoint: str, query: type[BaseModel], *, cursor: str) -> str:
@@ -203,11 +205,8 @@ def _opml_upload() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ApiError(
-                422,
-                "send the OPML file in the multipart field `file`",
-                details=[{"field": "file", "message": "Field required", "type": "missing"}],
-            )
+            message = "send the OPML file in the multipart field `file`"
+            raise ApiError(422, message, details=[field_problem("file", "Field required", "missing")])
         data: bytes = upload.read()
         return data
     if request.mimetype in OPML_TYPES:

@@ -7,16 +7,16 @@ import xml.etree.ElementTree as ET
 
 from flask import Response, url_for
 
-from blogroll import __version__
+from blogroll.caching import conditional, page_etag, state
 from blogroll.config import current_settings
+from blogroll.formats import rfc3339, web_url
 from blogroll.opml import render_opml, xml_text
 from blogroll.pages import bp
-from blogroll.pages.conditional import conditional, page_etag, state
-from blogroll.pages.views import web_url
 from blogroll.storage import blogs, entries
 from blogroll.storage.blogs import BlogLink
 from blogroll.storage.db import get_session
 from blogroll.storage.models import Entry
+from blogroll.version import __version__
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_ENTRIES = 50
@@ -49,10 +49,6 @@ def atom_feed() -> Response:
     )
 
 
-def _stamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def render_atom(latest: list[Entry], blogs_by_id: dict[int, BlogLink], *, title: str, subtitle: str) -> bytes:
     """An RFC 4287 feed: every entry has an id, a title, an author and an alternate link."""
     ET.register_namespace("", ATOM)
@@ -70,7 +66,7 @@ def render_atom(latest: list[Entry], blogs_by_id: dict[int, BlogLink], *, title:
         type="text/html",
     )
     newest = max((entry.fetched_at for entry in latest), default=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(newest)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = rfc3339(newest)
     ET.SubElement(feed, f"{{{ATOM}}}generator", version=__version__).text = "Blogroll"
     for entry in latest:
         blog = blogs_by_id.get(entry.blog_id)
@@ -82,9 +78,9 @@ def render_atom(latest: list[Entry], blogs_by_id: dict[int, BlogLink], *, title:
         # Without a usable link of its own, an entry points at its blog's page here.
         link = web_url(entry.link) or url_for(".blog", blog_id=entry.blog_id, _external=True)
         ET.SubElement(item, f"{{{ATOM}}}link", rel="alternate", href=link)
-        ET.SubElement(item, f"{{{ATOM}}}published").text = _stamp(entry.published_at)
+        ET.SubElement(item, f"{{{ATOM}}}published").text = rfc3339(entry.published_at)
         # Entries carry no edit time; the publication time is the best "updated" a feed reader gets.
-        ET.SubElement(item, f"{{{ATOM}}}updated").text = _stamp(entry.published_at)
+        ET.SubElement(item, f"{{{ATOM}}}updated").text = rfc3339(entry.published_at)
         author = ET.SubElement(item, f"{{{ATOM}}}author")
         ET.SubElement(author, f"{{{ATOM}}}name").text = xml_text(entry.author or (blog.name if blog else ""))
         if entry.summary:

@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Response, abort, render_template, request, url_for
-from werkzeug.http import HTTP_STATUS_CODES
 
-from blogroll import __version__
+from blogroll.caching import conditional, page_etag, state
 from blogroll.config import current_settings
 from blogroll.pages import bp
-from blogroll.pages.conditional import conditional, page_etag, state
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
 from blogroll.storage.models import Entry
-
-
-@bp.app_context_processor
-def _site() -> dict[str, Any]:
-    """Values every template (error pages included) can use."""
-    return {"site_title": current_settings().site_title, "version": __version__}
-
-
-@bp.app_template_filter("web_url")
-def web_url(value: str | None) -> str | None:
-    """The URL if it is an absolute http(s) address, else None: feeds can carry `javascript:` links."""
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return None
-    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-
-
-@bp.app_template_filter("rfc3339")
-def rfc3339(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-@bp.app_template_filter("status_phrase")
-def status_phrase(status: int) -> str:
-    return HTTP_STATUS_CODES.get(status, "Error")
 
 
 @bp.get("/")

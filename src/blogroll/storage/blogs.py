@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from blogroll.storage.models import Blog, BlogTag, Entry, utcnow
-
-# Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
-# driver instead of simply finding nothing).
-MAX_ID = 2**31 - 1
+from blogroll.storage.db import savepoint
+from blogroll.storage.models import MAX_ID, Blog, BlogTag, Entry, utcnow
 
 # Tags are loaded only where they are shown (the API, OPML, a blog's page): one extra query per list.
 WITH_TAGS = selectinload(Blog.tag_rows)
@@ -104,7 +99,8 @@ def create_blog(session: Session, new: NewBlog) -> Blog:
         description=new.description,
     )
     blog.tags = list(new.tags)
-    with _savepoint(session, new.feed_url):
+    # A concurrent writer may add the same feed between the check above and this insert.
+    with savepoint(session, lambda: DuplicateFeed(new.feed_url, None)):
         session.add(blog)
     return blog
 
@@ -117,7 +113,7 @@ def update_blog(session: Session, blog: Blog, changes: dict[str, object]) -> Blo
         existing = find_blog_by_feed_url(session, feed_url)
         if existing is not None:
             raise DuplicateFeed(feed_url, existing.id)
-    with _savepoint(session, feed_url):
+    with savepoint(session, lambda: DuplicateFeed(feed_url, None)):
         if moved:
             blog.feed_url = feed_url
             blog.etag = None
@@ -163,17 +159,6 @@ def import_blogs(session: Session, blogs: Iterable[NewBlog]) -> ImportOutcome:
         seen.add(new.feed_url)
         added.append(create_blog(session, new))
     return ImportOutcome(added=added, skipped=skipped)
-
-
-@contextmanager
-def _savepoint(session: Session, feed_url: str) -> Iterator[None]:
-    """Makes the block's changes inside a savepoint, so that a unique violation (a concurrent writer
-    added the same feed first) undoes only them and leaves the session usable."""
-    try:
-        with session.begin_nested():
-            yield
-    except IntegrityError as error:
-        raise DuplicateFeed(feed_url, None) from error
 
 
 class BlogHealth(NamedTuple):

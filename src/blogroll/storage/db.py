@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, current_app, g, request
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from blogroll.config import Settings
@@ -29,6 +29,17 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, OperationalError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+@contextmanager
+def savepoint(session: Session, conflict: Callable[[], Exception]) -> Iterator[None]:
+    """Makes the block's changes inside a savepoint, so that a unique violation (a concurrent writer
+    got there first) undoes only them, leaves the session usable, and is raised as `conflict()`."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise conflict() from error
 
 
 def make_engine(settings: Settings) -> Engine:

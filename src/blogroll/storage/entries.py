@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from blogroll.storage.blogs import MAX_ID
-from blogroll.storage.models import BlogTag, Entry
+from blogroll.storage.models import MAX_ID, BlogTag, Entry
 
 
 class BadCursor(ValueError):
-    """The paging cursor was not one Blogroll made."""
+    """The paging cursor (of entries or of blogs) was not one Blogroll made."""
+
+    def __init__(self) -> None:
+        super().__init__("cursor is not valid; use the `next` URL of a previous page")
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,9 @@ class EntryCursor:
                 raise ValueError("naive")
             cursor = cls(published_at=published_at.astimezone(dt.UTC), id=int(entry_id))
         except (ValueError, OverflowError, binascii.Error) as error:
-            raise BadCursor("cursor is not valid; use the `next` URL of a previous page") from error
+            raise BadCursor() from error
         if not 0 < cursor.id <= MAX_ID:
-            raise BadCursor("cursor is not valid; use the `next` URL of a previous page")
+            raise BadCursor()
         return cursor
 
     @classmethod

@@ -31,7 +31,13 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Sizes the columns have and the API's schemas check, so that a valid request always fits.
 URL_LENGTH = 2048
+NAME_LENGTH = 200
+TAG_LENGTH = 50
+# Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
+# driver instead of simply finding nothing).
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> dt.datetime:
@@ -75,7 +81,7 @@ class Blog(Base):
     __tablename__ = "blogs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     site_url: Mapped[str | None] = mapped_column(UrlString())
     feed_url: Mapped[str] = mapped_column(UrlString(), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -124,7 +130,9 @@ class BlogTag(Base):
     blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True)
     # Binary collation on MariaDB: its default one would make `cafe` and `café` the same tag.
     tag: Mapped[str] = mapped_column(
-        String(50).with_variant(mysql.VARCHAR(50, collation="utf8mb4_bin"), "mysql", "mariadb"),
+        String(TAG_LENGTH).with_variant(
+            mysql.VARCHAR(TAG_LENGTH, collation="utf8mb4_bin"), "mysql", "mariadb"
+        ),
         primary_key=True,
         index=True,
     )

@@ -7,11 +7,10 @@ import hmac
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from blogroll.storage.blogs import MAX_ID
-from blogroll.storage.models import ApiToken
+from blogroll.storage.db import savepoint
+from blogroll.storage.models import MAX_ID, ApiToken
 
 TOKEN_PREFIX = "blr_"  # noqa: S105 - a marker that makes leaked tokens easy to grep for
 
@@ -29,12 +28,8 @@ def create_token(session: Session, name: str) -> tuple[ApiToken, str]:
     """Returns the stored row and the token itself, which is never stored and cannot be shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, token_hash=hash_token(token))
-    try:
-        # Added inside the savepoint, so a taken name undoes only this row and the session stays usable.
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError as error:
-        raise TokenNameTaken(f"a token named {name!r} already exists") from error
+    with savepoint(session, lambda: TokenNameTaken(f"a token named {name!r} already exists")):
+        session.add(row)
     return row, token
 
 

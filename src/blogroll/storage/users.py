@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from blogroll.storage.db import savepoint
 from blogroll.storage.models import SignInFailure, SiteKey, User, WebSession, utcnow
 
 # argon2-cffi's defaults are RFC 9106's second recommendation for argon2id (64 MiB, 3 passes),
@@ -73,11 +73,8 @@ def check_password(password: str) -> str:
 
 def create_user(session: Session, name: str, password: str) -> User:
     user = User(name=check_name(name), password_hash=HASHER.hash(check_password(password)))
-    try:
-        with session.begin_nested():
-            session.add(user)
-    except IntegrityError as error:
-        raise UserNameTaken(f"a user named {user.name!r} already exists") from error
+    with savepoint(session, lambda: UserNameTaken(f"a user named {user.name!r} already exists")):
+        session.add(user)
     return user
 
 

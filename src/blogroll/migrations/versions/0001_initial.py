@@ -20,6 +20,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """One function per table, in an order where every foreign key finds its table."""
+    _create_api_tokens()
+    _create_blogs()
+    _create_blog_tags()
+    _create_entries()
+
+
+def _create_api_tokens() -> None:
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -31,6 +39,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_api_tokens_name")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
+
+
+def _create_blogs() -> None:
     op.create_table(
         "blogs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,6 +77,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_blogs_next_fetch_at"), "blogs", ["next_fetch_at"], unique=False)
 
+
+def _create_blog_tags() -> None:
     op.create_table(
         "blog_tags",
         sa.Column("blog_id", sa.Integer(), nullable=False),
@@ -83,6 +96,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_blog_tags_tag"), "blog_tags", ["tag"], unique=False)
 
+
+def _create_entries() -> None:
     op.create_table(
         "entries",
         sa.Column("id", sa.Integer(), nullable=False),

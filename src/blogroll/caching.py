@@ -1,5 +1,6 @@
-"""Conditional answers for the anonymous pages: an ETag computed from what a page shows, before it is
-rendered, so a client or proxy that already holds the page gets a 304 without any rendering."""
+"""How long anonymous reads may be kept, for the pages and the API alike: the proxy's micro-cache header,
+and conditional answers (an ETag computed from what a page shows, before it is rendered, so a client or
+proxy that already holds the page gets a 304 without any rendering)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import inspect
 from werkzeug.http import is_resource_modified, quote_etag
 
-from blogroll import __version__
 from blogroll.config import current_settings
+from blogroll.version import __version__
 
 # Every client revalidates every time (max-age=0); a shared cache such as the proxy's micro-cache may
 # answer for one second (s-maxage=1), the staleness the pages allow. Nothing here depends on who asks.

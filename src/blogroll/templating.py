@@ -1,0 +1,28 @@
+"""What every template can use, registered on the app itself: error pages render without any blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.http import HTTP_STATUS_CODES
+
+from blogroll.config import current_settings
+from blogroll.formats import rfc3339, web_url
+from blogroll.version import __version__
+
+
+def site_values() -> dict[str, Any]:
+    """Values every template (error pages included) can use."""
+    return {"site_title": current_settings().site_title, "version": __version__}
+
+
+def status_phrase(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(site_values)
+    app.add_template_filter(web_url, "web_url")
+    app.add_template_filter(rfc3339, "rfc3339")
+    app.add_template_filter(status_phrase, "status_phrase")
