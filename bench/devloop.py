@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from compose import image_bytes
+
+from bench.compose import image_bytes
 
 if TYPE_CHECKING:
-    from suite import Run, Server
+    from bench.suite import Run, Server
 
 PROJECT = "blogroll-bench-devloop"
 IMAGE = "blogroll-bench-devloop"
@@ -109,7 +110,7 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 def production_loop(stack: Stack, runs: int, result: dict[str, Any], built: set[str]) -> None:
     """Build, image size, cold and warm `up --wait`, then code-only rebuilds of the runtime image."""
-    from suite import log
+    from bench.suite import log
 
     stack.down(volumes=True)  # leftovers of an interrupted earlier run
     result["build_s"] = timed(lambda: stack.compose("build", timeout=BUILD_TIMEOUT))
@@ -151,7 +152,7 @@ def production_loop(stack: Stack, runs: int, result: dict[str, Any], built: set[
 def edit_loop(run: Run, stack: Stack, result: dict[str, Any], built: set[str]) -> None:
     """The dev stack under `docker compose watch`: a new view, then `runs` changes of it, each timed
     from the file write to the first answer that shows it."""
-    from suite import log
+    from bench.suite import log
 
     stack.down(volumes=True)
     result["dev_up_build_s"] = round(stack.up(), 2)
@@ -208,7 +209,7 @@ def figure(result: dict[str, Any], key: str) -> float | None:
 
 def verdicts(result: dict[str, Any]) -> dict[str, str]:
     """Each goal beside its figure, e.g. {"edit_live_s": "<= 2 s PASS"}."""
-    import suite
+    from bench import suite
 
     out = {}
     for key, _, limit_name, unit in GOALS:
@@ -220,7 +221,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, str]:
 
 def devloop_benchmark(run: Run, result: dict[str, Any]) -> None:
     """Fills `result` figure by figure (what was measured stays in the JSON if a later step fails)."""
-    from suite import log
+    from bench.suite import log
 
     work = copy_project(run.work / "devloop")
     runs = run.args.runs

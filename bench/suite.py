@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from load import require_loopback, wrk
+
+from bench.load import require_loopback, wrk
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -755,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.compose:
-        from compose import compose_target
+        from bench.compose import compose_target
 
         steps.append(("compose", lambda: compose_target(run)))
     if "nginx" in args.targets:
@@ -763,7 +764,7 @@ def main(argv: list[str] | None = None) -> int:
     if "hello" in args.targets:
         steps.append(("hello", run.hello))
     if args.worker:
-        from feeds import worker_benchmark
+        from bench.feeds import worker_benchmark
 
         def worker_step() -> None:
             nonlocal worker_result
@@ -773,7 +774,7 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("worker", worker_step))
     devloop_result: dict[str, Any] = {}  # filled as the figures come, so a failed step keeps the first ones
     if args.devloop:
-        from devloop import devloop_benchmark
+        from bench.devloop import devloop_benchmark
 
         steps.append(("devloop", lambda: devloop_benchmark(run, devloop_result)))
     try:
@@ -824,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(worker_table(worker_result))
     if report["devloop"]:
-        from devloop import devloop_table
+        from bench.devloop import devloop_table
 
         print()
         print(devloop_table(report["devloop"]))
@@ -850,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
                     "--group",
                     "bench",
                     "python",
-                    str(BENCH / "suite.py"),
+                    "-m",
+                    "bench.suite",
                     "--replot",
                     str(json_path),
                 ],
