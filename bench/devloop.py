@@ -13,26 +13,25 @@ Figures (each repeated `--runs` times, the median judged against the issue's goa
 
 It runs on a copy of the project in the work folder (the real src/ is never edited), under its own
 project and image name (`blogroll-bench-devloop`), publishes only on 127.0.0.1, and always ends with
-`down -v --remove-orphans`. The stack driver, the probe view and its check are those of the e2e tests
-(tests/e2e/conftest.py, tests/e2e/test_compose_dev.py), imported rather than copied.
+`down -v --remove-orphans`. The stack driver, the project copy, the probe view and its check are those
+of the e2e tests (tests/helpers/compose_stack.py, tests/helpers/dev_stack.py), imported rather than copied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bench.compose import image_bytes
+from tests.helpers.compose_stack import Stack
+from tests.helpers.dev_stack import PROBE_VIEW, copy_project, marker, seconds_until
 
 if TYPE_CHECKING:
     from bench.suite import Run, Server
@@ -40,32 +39,8 @@ if TYPE_CHECKING:
 PROJECT = "blogroll-bench-devloop"
 IMAGE = "blogroll-bench-devloop"
 BASE_IMAGE = "python:3.13-slim"
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-E2E = ROOT / "tests" / "e2e"
 BUILD_TIMEOUT = 900
 UP_TIMEOUT = 300
-
-sys.path.insert(0, str(E2E))
-# The e2e dev tests' own helpers (Stack comes from tests/e2e/conftest.py through them).
-from test_compose_dev import (  # noqa: E402
-    PROBE_VIEW,
-    PROJECT_FILES,
-    PROJECT_FOLDERS,
-    Stack,
-    marker,
-    seconds_until,
-)
-
-
-def copy_project(target: Path) -> Path:
-    """What the e2e dev tests copy: enough to build the image and run both compose stacks."""
-    target.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, target / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return target
 
 
 def timed(action: Callable[[], object]) -> float:

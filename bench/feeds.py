@@ -151,11 +151,11 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         base_env,
         create_database,
         drop_database,
-        free_port,
         log,
         seed,
         wait_ready,
     )
+    from tests.helpers.ports import free_port
 
     port = free_port()
     argv = [sys.executable, str(BENCH / "feed_server.py"), str(folder), str(port), str(latency_ms)]

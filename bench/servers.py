@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from bench.load import wrk
-from bench.suite import BIN, RESULTS, ROOT, Server, base_env, drain, free_port, log, wait_ready
+from bench.suite import BIN, RESULTS, ROOT, Server, base_env, drain, log, wait_ready
+from tests.helpers.ports import free_port
 
 CANDIDATES = {
     "gunicorn sync x2": ["{bin}/gunicorn", "-w", "2", "-k", "sync"],

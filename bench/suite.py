@@ -15,7 +15,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,6 +32,7 @@ from typing import Any
 import psutil
 
 from bench.load import require_loopback, wrk
+from tests.helpers.ports import free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -62,12 +62,6 @@ def log(message: str) -> None:
 
 
 # --- processes -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:

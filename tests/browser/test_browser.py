@@ -22,6 +22,7 @@ from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.db import Database, get_database, make_engine
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import Entry
+from tests.helpers.prerequisites import require
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +103,7 @@ def live_server(sqlite_settings: Settings) -> Iterator[tuple[str, dict[str, int]
 
 
 @pytest.fixture
-def browser(require: Callable[[bool, str], None]) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     require(CHROMIUM is not None, "the browser test needs Chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import (
+from tests.helpers.compose_stack import FIXTURE_TITLES
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import (
     FEED_URL,
-    FIXTURE_TITLES,
     add_blogs,
     all_items,
     auth,
@@ -23,7 +25,6 @@ from .conftest import (
     fault_stack,
     record_figure,
     run_script,
-    wait_until,
 )
 
 pytestmark = pytest.mark.faults

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import FEED_URL, auth, fault_stack, record_figure
+from .fault_stacks import FEED_URL, auth, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 

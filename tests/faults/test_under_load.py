@@ -15,23 +15,17 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .conftest import (
-    POSTGRESQL_ONLY,
-    Load,
-    Outcome,
-    all_items,
-    bench,
-    database_accepts,
-    fault_stack,
-    record_figure,
-    summarize,
-    wait_until,
-)
+from bench.load import wrk
+from tests.helpers.prerequisites import require
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import POSTGRESQL_ONLY, all_items, database_accepts, fault_stack, record_figure
+from .traffic import Load, Outcome, summarize
 
 pytestmark = pytest.mark.faults
 
@@ -291,9 +285,7 @@ def unusual_log_lines(stack: Any, since: str, last: int = 30) -> list[str]:
 
 
 @POSTGRESQL_ONLY
-def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
-    stack: Any, require: Callable[[bool, str], None]
-) -> None:
+def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack: Any) -> None:
     require(shutil.which("wrk") is not None, "the many-connections test needs wrk (apt-get install wrk)")
     before = started_at(stack, "db", "web", "worker", "proxy")
     since = utc_now()
@@ -310,7 +302,7 @@ def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        load = bench.wrk(stack.url("/"), CONNECTIONS, SECONDS, paths=list(READ_PATHS), timeout=REQUEST_BOUND)
+        load = wrk(stack.url("/"), CONNECTIONS, SECONDS, paths=list(READ_PATHS), timeout=REQUEST_BOUND)
     finally:
         done.set()
         sampler.join(90)

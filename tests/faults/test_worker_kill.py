@@ -14,16 +14,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import (
-    FAULTS_DIR,
-    FIXTURE_TITLES,
-    add_blogs,
-    all_items,
-    database_of,
-    fault_stack,
-    record_figure,
-    wait_until,
-)
+from tests.helpers.compose_stack import FIXTURE_TITLES
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import FAULTS_DIR, add_blogs, all_items, database_of, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 
