@@ -140,7 +140,7 @@ def edit_loop(run: Run, stack: Stack, result: dict[str, Any], built: set[str]) -
     for number in range(1, run.args.runs + 1):
         written.append(time.time())
         module.write_text(module.read_text().replace(f'"marker": "{number - 1}"', f'"marker": "{number}"'))
-        edits.append(timed(lambda n=number: seconds_until(lambda: marker(stack) == str(n), what=f"edit {n}")))
+        edits.append(timed(lambda n=number: seconds_until(lambda: marker(stack) == str(n), what=f"edit {n}")))  # type: ignore[misc]
         log(f"devloop: edit {number} live after {edits[-1]} s")
     result["edit_live_s"] = summary(edits)
     run.stop(watch)

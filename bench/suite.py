@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,8 @@ class Measure:
     rss_mb: float | None = None
 
     def median(self, key: str) -> float:
-        return statistics.median(run[key] for run in self.runs)
+        value: float = statistics.median(run[key] for run in self.runs)
+        return value
 
     @property
     def errors(self) -> int:
@@ -744,10 +746,7 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("serve", run.serve))
     for number, url in enumerate(args.target):
         steps.append(
-            (
-                f"proxy{number}",
-                lambda url=url, n=number: run.external(url, "proxy" if n == 0 else f"proxy{n}"),
-            )
+            (f"proxy{number}", partial(run.external, url, "proxy" if number == 0 else f"proxy{number}"))
         )
     if args.compose:
         from bench.compose import compose_target
@@ -788,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
         m["goal"] = goal_for(m, nginx_256)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
-    report = {
+    report: dict[str, Any] = {
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
         "method": {

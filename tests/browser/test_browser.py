@@ -124,23 +124,18 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
+
         # Failed requests are checked by their responses (the 404 page's own 404 is expected).
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and not message.text.startswith("Failed to load resource")
-                and problems.append(message.text)
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                response.status >= 400
-                and response.url != url
-                and problems.append(f"{response.status} {response.url}")
-            ),
-        )
+        def console_error(message: Any) -> None:
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                problems.append(message.text)
+
+        def failed_response(response: Any) -> None:
+            if response.status >= 400 and response.url != url:
+                problems.append(f"{response.status} {response.url}")
+
+        page.on("console", console_error)
+        page.on("response", failed_response)
         response = page.goto(url)
         assert response is not None
         assert response.status == status

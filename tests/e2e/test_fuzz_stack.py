@@ -59,7 +59,7 @@ def test_the_stack_answers_as_documented(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         if case.method != "GET":
             time.sleep(WRITE_SPACING)
         excluded = [positive_data_acceptance] if is_opaque(case) else []

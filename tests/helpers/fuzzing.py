@@ -24,7 +24,7 @@ def documented_operations() -> list[Any]:
     return cases
 
 
-def is_opaque(case: Case) -> bool:
+def is_opaque(case: Case[Any]) -> bool:
     """A paging cursor or an OPML file is any string by the schema, yet only some are valid and no JSON
     Schema can say which: for them a documented 422 is the right answer to "valid" data."""
     return "cursor" in (case.query or {}) or case.operation.path == "/api/v1/blogs/import"

@@ -7,6 +7,8 @@ headers, invalid data rejected, valid data accepted, auth not ignored, unsupport
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from hypothesis import given, settings
@@ -34,7 +36,7 @@ def test_api_answers_as_documented(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         excluded = [positive_data_acceptance] if is_opaque(case) else []
         case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
 
