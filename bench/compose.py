@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from suite import Run
+    from bench.suite import Run
 
 PROJECT = "blogroll-bench"
 IMAGE = "blogroll-bench"
@@ -50,7 +50,8 @@ def image_bytes(name: str) -> int | None:
 
 
 def compose_target(run: Run) -> None:
-    from suite import base_env, free_port, log
+    from bench.suite import base_env, log
+    from tests.helpers.ports import free_port
 
     if not (ROOT / "compose.yaml").exists():
         raise RuntimeError("no compose.yaml in the repository yet")

@@ -13,58 +13,34 @@ Figures (each repeated `--runs` times, the median judged against the issue's goa
 
 It runs on a copy of the project in the work folder (the real src/ is never edited), under its own
 project and image name (`blogroll-bench-devloop`), publishes only on 127.0.0.1, and always ends with
-`down -v --remove-orphans`. The stack driver, the probe view and its check are those of the e2e tests
-(tests/e2e/conftest.py, tests/e2e/test_compose_dev.py), imported rather than copied.
+`down -v --remove-orphans`. The stack driver, the project copy, the probe view and its check are those
+of the e2e tests (tests/helpers/compose_stack.py, tests/helpers/dev_stack.py), imported rather than copied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from compose import image_bytes
+
+from bench.compose import image_bytes
+from tests.helpers.compose_stack import Stack
+from tests.helpers.dev_stack import PROBE_VIEW, copy_project, marker, seconds_until
 
 if TYPE_CHECKING:
-    from suite import Run, Server
+    from bench.suite import Run, Server
 
 PROJECT = "blogroll-bench-devloop"
 IMAGE = "blogroll-bench-devloop"
 BASE_IMAGE = "python:3.13-slim"
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-E2E = ROOT / "tests" / "e2e"
 BUILD_TIMEOUT = 900
 UP_TIMEOUT = 300
-
-sys.path.insert(0, str(E2E))
-# The e2e dev tests' own helpers (Stack comes from tests/e2e/conftest.py through them).
-from test_compose_dev import (  # noqa: E402
-    PROBE_VIEW,
-    PROJECT_FILES,
-    PROJECT_FOLDERS,
-    Stack,
-    marker,
-    seconds_until,
-)
-
-
-def copy_project(target: Path) -> Path:
-    """What the e2e dev tests copy: enough to build the image and run both compose stacks."""
-    target.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, target / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return target
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -109,7 +85,7 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 def production_loop(stack: Stack, runs: int, result: dict[str, Any], built: set[str]) -> None:
     """Build, image size, cold and warm `up --wait`, then code-only rebuilds of the runtime image."""
-    from suite import log
+    from bench.suite import log
 
     stack.down(volumes=True)  # leftovers of an interrupted earlier run
     result["build_s"] = timed(lambda: stack.compose("build", timeout=BUILD_TIMEOUT))
@@ -151,7 +127,7 @@ def production_loop(stack: Stack, runs: int, result: dict[str, Any], built: set[
 def edit_loop(run: Run, stack: Stack, result: dict[str, Any], built: set[str]) -> None:
     """The dev stack under `docker compose watch`: a new view, then `runs` changes of it, each timed
     from the file write to the first answer that shows it."""
-    from suite import log
+    from bench.suite import log
 
     stack.down(volumes=True)
     result["dev_up_build_s"] = round(stack.up(), 2)
@@ -164,7 +140,7 @@ def edit_loop(run: Run, stack: Stack, result: dict[str, Any], built: set[str]) -
     for number in range(1, run.args.runs + 1):
         written.append(time.time())
         module.write_text(module.read_text().replace(f'"marker": "{number - 1}"', f'"marker": "{number}"'))
-        edits.append(timed(lambda n=number: seconds_until(lambda: marker(stack) == str(n), what=f"edit {n}")))
+        edits.append(timed(lambda n=number: seconds_until(lambda: marker(stack) == str(n), what=f"edit {n}")))  # type: ignore[misc]
         log(f"devloop: edit {number} live after {edits[-1]} s")
     result["edit_live_s"] = summary(edits)
     run.stop(watch)
@@ -208,7 +184,7 @@ def figure(result: dict[str, Any], key: str) -> float | None:
 
 def verdicts(result: dict[str, Any]) -> dict[str, str]:
     """Each goal beside its figure, e.g. {"edit_live_s": "<= 2 s PASS"}."""
-    import suite
+    from bench import suite
 
     out = {}
     for key, _, limit_name, unit in GOALS:
@@ -220,7 +196,7 @@ def verdicts(result: dict[str, Any]) -> dict[str, str]:
 
 def devloop_benchmark(run: Run, result: dict[str, Any]) -> None:
     """Fills `result` figure by figure (what was measured stays in the JSON if a later step fails)."""
-    from suite import log
+    from bench.suite import log
 
     work = copy_project(run.work / "devloop")
     runs = run.args.runs

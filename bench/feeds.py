@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from blogroll.config import Settings
 
 if TYPE_CHECKING:
-    from suite import Run
+    from bench.suite import Run
 
 BENCH = Path(__file__).resolve().parent
 ENTRIES_PER_FEED = 20
@@ -35,8 +35,7 @@ DEFAULT_CONCURRENCY = str(Settings.model_fields["fetch_concurrency"].default)
 
 def write_feeds(folder: Path, count: int, entries: int = ENTRIES_PER_FEED, seed: int = 2026) -> int:
     """Writes feeds/<n>.xml for n in 1..count; returns the total bytes written."""
-    sys.path.insert(0, str(BENCH))
-    from seed import summary_html, title
+    from bench.seed import summary_html, title
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,7 +67,7 @@ def write_feeds(folder: Path, count: int, entries: int = ENTRIES_PER_FEED, seed:
 def run_pass(mode: str, database_url: str, run: Run, *, processes: int = 1) -> dict[str, Any]:
     """One pass; with `processes` > 1, that many worker processes share it, as `docker compose up
     --scale worker=N` would: the pass lasts from the first one's start to the last one's end."""
-    from suite import base_env, log
+    from bench.suite import base_env, log
 
     concurrency = os.environ.get("BLOGROLL_FETCH_CONCURRENCY", DEFAULT_CONCURRENCY)
     env = base_env(
@@ -130,7 +129,7 @@ def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
 def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict[str, Any]:
     """The three passes once per fixture latency: 0 ms shows the CPU cost of a feed, 100 ms what
     overlapping the waits gains; both go in the result, with the goals checked on each."""
-    from suite import log
+    from bench.suite import log
 
     folder = run.work / "feeds"
     size = write_feeds(folder, feeds)
@@ -146,17 +145,17 @@ def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict
 
 
 def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str, Any]:
-    from suite import (
+    from bench.suite import (
         GOAL_WORKER_304_FPS,
         GOAL_WORKER_SPEEDUP,
         base_env,
         create_database,
         drop_database,
-        free_port,
         log,
         seed,
         wait_ready,
     )
+    from tests.helpers.ports import free_port
 
     port = free_port()
     argv = [sys.executable, str(BENCH / "feed_server.py"), str(folder), str(port), str(latency_ms)]

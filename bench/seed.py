@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import time
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import make_url
@@ -87,7 +88,9 @@ def summary_html(rng: random.Random) -> str:
     return "\n".join(parts)
 
 
-def blog_rows(rng: random.Random, count: int, feed_base: str | None, due: dt.datetime) -> list[dict]:
+def blog_rows(
+    rng: random.Random, count: int, feed_base: str | None, due: dt.datetime
+) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC)
     rows = []
     for number in range(1, count + 1):
@@ -110,7 +113,7 @@ def blog_rows(rng: random.Random, count: int, feed_base: str | None, due: dt.dat
     return rows
 
 
-def tag_rows(rng: random.Random, blogs: int) -> list[dict]:
+def tag_rows(rng: random.Random, blogs: int) -> list[dict[str, Any]]:
     return [
         {"blog_id": blog_id, "tag": tag}
         for blog_id in range(1, blogs + 1)
@@ -118,7 +121,7 @@ def tag_rows(rng: random.Random, blogs: int) -> list[dict]:
     ]
 
 
-def entry_rows(rng: random.Random, blogs: int, count: int, start_id: int) -> list[dict]:
+def entry_rows(rng: random.Random, blogs: int, count: int, start_id: int) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     rows = []
     for offset in range(count):
@@ -179,7 +182,7 @@ def seed(
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql" or engine.dialect.name == "sqlite":
             connection.exec_driver_sql("ANALYZE")
-        counts = {
+        counts: dict[str, Any] = {
             "blogs": connection.scalar(select(func.count()).select_from(Blog)),
             "entries": connection.scalar(select(func.count()).select_from(Entry)),
             "summary_bytes": connection.scalar(select(func.sum(func.length(Entry.summary)))) or 0,

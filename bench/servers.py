@@ -1,6 +1,6 @@
 """Which WSGI server and worker model: the same app under each, loaded the same way.
 
-    python bench/servers.py --postgres-url URL_OF_A_SEEDED_DATABASE [--granian PATH] [--duration 5]
+    python -m bench.servers --postgres-url URL_OF_A_SEEDED_DATABASE [--granian PATH] [--duration 5]
 
 Candidates: gunicorn sync (2 and 3 processes), gunicorn gthread (2 x 4, as `blogroll serve` ships),
 and granian (Rust HTTP, WSGI interface; give the `granian` of a venv where blogroll is installed).
@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from suite import BENCH, BIN, RESULTS, Server, base_env, drain, free_port, log, wait_ready, wrk
+from bench.load import wrk
+from bench.suite import BIN, RESULTS, ROOT, Server, base_env, drain, log, wait_ready
+from tests.helpers.ports import free_port
 
 CANDIDATES = {
     "gunicorn sync x2": ["{bin}/gunicorn", "-w", "2", "-k", "sync"],
@@ -58,7 +60,7 @@ def main() -> int:
             port = free_port()
             argv = [part.format(bin=BIN, granian=args.granian) for part in template]
             if argv[0].endswith("gunicorn"):
-                argv += ["-b", f"127.0.0.1:{port}", "--chdir", str(BENCH), f"wsgi_app:{target}"]
+                argv += ["-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), f"bench.wsgi_app:{target}"]
             else:
                 argv += [
                     "--host",
@@ -66,14 +68,14 @@ def main() -> int:
                     "--port",
                     str(port),
                     "--working-dir",
-                    str(BENCH),
-                    f"wsgi_app:{target}",
+                    str(ROOT),
+                    f"bench.wsgi_app:{target}",
                 ]
             env = base_env(
                 DATABASE_URL=args.postgres_url,
                 BLOGROLL_ENV="production",
                 BLOGROLL_LOG_LEVEL="WARNING",
-                PYTHONPATH=str(BENCH),
+                PYTHONPATH=str(ROOT),
             )
             server = Server(f"{name.replace(' ', '-')}-{target}", argv, env=env, cwd=work, log_dir=work)
             base = f"http://127.0.0.1:{port}"

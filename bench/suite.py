@@ -15,7 +15,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -27,11 +26,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import psutil
-from load import require_loopback, wrk
+
+from bench.load import require_loopback, wrk
+from tests.helpers.ports import free_port
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -61,12 +63,6 @@ def log(message: str) -> None:
 
 
 # --- processes -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
@@ -190,7 +186,8 @@ class Measure:
     rss_mb: float | None = None
 
     def median(self, key: str) -> float:
-        return statistics.median(run[key] for run in self.runs)
+        value: float = statistics.median(run[key] for run in self.runs)
+        return value
 
     @property
     def errors(self) -> int:
@@ -749,13 +746,10 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("serve", run.serve))
     for number, url in enumerate(args.target):
         steps.append(
-            (
-                f"proxy{number}",
-                lambda url=url, n=number: run.external(url, "proxy" if n == 0 else f"proxy{n}"),
-            )
+            (f"proxy{number}", partial(run.external, url, "proxy" if number == 0 else f"proxy{number}"))
         )
     if args.compose:
-        from compose import compose_target
+        from bench.compose import compose_target
 
         steps.append(("compose", lambda: compose_target(run)))
     if "nginx" in args.targets:
@@ -763,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     if "hello" in args.targets:
         steps.append(("hello", run.hello))
     if args.worker:
-        from feeds import worker_benchmark
+        from bench.feeds import worker_benchmark
 
         def worker_step() -> None:
             nonlocal worker_result
@@ -773,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("worker", worker_step))
     devloop_result: dict[str, Any] = {}  # filled as the figures come, so a failed step keeps the first ones
     if args.devloop:
-        from devloop import devloop_benchmark
+        from bench.devloop import devloop_benchmark
 
         steps.append(("devloop", lambda: devloop_benchmark(run, devloop_result)))
     try:
@@ -793,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
         m["goal"] = goal_for(m, nginx_256)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
-    report = {
+    report: dict[str, Any] = {
         "started": started.isoformat(),
         "finished": dt.datetime.now(dt.UTC).isoformat(),
         "method": {
@@ -824,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(worker_table(worker_result))
     if report["devloop"]:
-        from devloop import devloop_table
+        from bench.devloop import devloop_table
 
         print()
         print(devloop_table(report["devloop"]))
@@ -850,7 +844,8 @@ def main(argv: list[str] | None = None) -> int:
                     "--group",
                     "bench",
                     "python",
-                    str(BENCH / "suite.py"),
+                    "-m",
+                    "bench.suite",
                     "--replot",
                     str(json_path),
                 ],

@@ -90,7 +90,7 @@ def naive_pass(database: Database) -> dict[str, object]:
                     if known is not None:
                         continue
                     stamp = item.get("published_parsed") or item.get("updated_parsed")
-                    published = dt.datetime(*stamp[:6], tzinfo=dt.UTC) if stamp else dt.datetime.now(dt.UTC)
+                    published = dt.datetime(*stamp[:6], tzinfo=dt.UTC) if stamp else dt.datetime.now(dt.UTC)  # type: ignore[misc]
                     session.add(
                         Entry(
                             blog_id=blog_id,

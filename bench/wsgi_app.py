@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hello import hello_app
-
+from bench.hello import hello_app
 from blogroll import create_app
 from blogroll.config import load_settings
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, create_engine, delete, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,35 +29,16 @@ from blogroll.storage.entries import guid_hash
 from blogroll.storage.migrate import upgrade
 from blogroll.storage.models import Base, Blog, Entry
 from blogroll.storage.tokens import create_token
+from tests.helpers.feed_server import FeedServer
+from tests.helpers.prerequisites import require
+from tests.helpers.settings import make_settings
+from tests.helpers.snapshots import Snapshot, every_row
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SERVER_URLS = {
     "postgresql": os.environ.get("BLOGROLL_TEST_POSTGRES_URL"),
     "mariadb": os.environ.get("BLOGROLL_TEST_MARIADB_URL"),
 }
 ENGINES = ["sqlite", "postgresql", "mariadb"]
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skips with `reason` outside CI; in CI a missing prerequisite is a failure, never a skip."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI must run this test, but: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(name="require")
-def require_fixture() -> Callable[[bool, str], None]:
-    """`require` for test modules, which cannot import this conftest by name (e2e, faults, browser)."""
-    return require
-
-
-def make_settings(database_url: str, **overrides: Any) -> Settings:
-    """Test settings: explicit values only, no `.env` from the developer's checkout."""
-    values: dict[str, Any] = {"database_url": database_url, "log_level": "WARNING"}
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 def _create_server_database(engine_name: str) -> tuple[str, Engine]:
@@ -234,22 +215,10 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return settings
 
 
-Snapshot = Callable[[], dict[str, list[tuple[Any, ...]]]]
-
-
 @pytest.fixture
 def storage(session: Session) -> Snapshot:
     """`storage()` is every row of every table, to prove that a refused request changed nothing."""
-
-    def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-        return {
-            table.name: [
-                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in Base.metadata.sorted_tables
-        }
-
-    return snapshot
+    return lambda: every_row(session)
 
 
 @pytest.fixture
@@ -267,3 +236,12 @@ def make_app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Ca
     yield make
     for app in apps:
         db.get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A fixture HTTP server on 127.0.0.1 whose paths a test sets up (the worker's and discovery's)."""
+    server = FeedServer()
+    server.thread.start()
+    yield server
+    server.close()

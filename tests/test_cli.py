@@ -31,7 +31,8 @@ from blogroll.opml import parse_opml
 from blogroll.schemas import Tag
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.migrate import is_current
-from live_servers import free_port, wait_until_healthy
+from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until_healthy
 
 BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 START_TIMEOUT = 30.0

@@ -9,6 +9,7 @@ from gunicorn.config import Config
 
 from blogroll.config import Settings
 from blogroll.server import GC_THRESHOLDS, freeze_start_up_heap, gunicorn_options, with_hooks
+from tests.helpers.settings import make_settings
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def restore_gc() -> Iterator[None]:
 
 
 def test_each_worker_freezes_its_start_up_heap(restore_gc: None) -> None:
-    options = gunicorn_options(Settings(), host="127.0.0.1", port=8000, workers=2)
+    options = gunicorn_options(make_settings(), host="127.0.0.1", port=8000, workers=2)
     assert options["post_worker_init"] is freeze_start_up_heap
     kept = [object() for _ in range(10)]
 

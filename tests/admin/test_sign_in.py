@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blogroll.storage import users
-from blogroll.storage.models import User, WebSession
+from blogroll.storage.models import SignInFailure, User, WebSession, utcnow
 from blogroll.web_sessions import COOKIE_NAME
 
 from .forms import PASSWORD, csrf_token, form_token, session_cookie, sign_in
@@ -100,7 +101,7 @@ def test_an_idle_session_expires(make_app: object, keeper: User, session: Sessio
     sign_in(client)
     assert client.get("/admin/").status_code == 200
     row = session.scalars(select(WebSession).where(WebSession.user_id == keeper.id)).one()
-    row.last_seen_at = row.last_seen_at - users.dt.timedelta(seconds=61)
+    row.last_seen_at = row.last_seen_at - dt.timedelta(seconds=61)
     session.commit()
     assert client.get("/admin/").status_code == 302
 
@@ -112,7 +113,7 @@ def test_a_session_expires_at_its_maximum_age_even_in_use(
     client = app.test_client()
     sign_in(client)
     row = session.scalars(select(WebSession).where(WebSession.user_id == keeper.id)).one()
-    row.created_at = row.created_at - users.dt.timedelta(seconds=3601)
+    row.created_at = row.created_at - dt.timedelta(seconds=3601)
     session.commit()
     assert client.get("/admin/").status_code == 302
 
@@ -207,13 +208,13 @@ def test_the_throttle_lets_go_when_the_window_has_passed(app: Flask, keeper: Use
     for _ in range(10):
         _fail(app.test_client(), "keeper")
     assert _fail(app.test_client(), "keeper") == 429
-    now = users.utcnow() + users.FAILURE_WINDOW + users.dt.timedelta(seconds=1)
+    now = utcnow() + users.FAILURE_WINDOW + dt.timedelta(seconds=1)
     assert users.authenticate(session, "keeper", PASSWORD, address="127.0.0.1", now=now) is not None
 
 
 def test_failures_are_counted_in_the_database(app: Flask, keeper: User, session: Session) -> None:
     _fail(app.test_client(), "keeper")
-    assert session.scalar(select(func.count()).select_from(users.SignInFailure)) == 1
+    assert session.scalar(select(func.count()).select_from(SignInFailure)) == 1
 
 
 @pytest.mark.parametrize(

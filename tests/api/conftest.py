@@ -1,8 +1,7 @@
-"""API test helpers: storage snapshots, apps with other settings, and the documented contract."""
+"""API test fixtures: the documented error shape and the documented contract (OpenAPI)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,28 +11,16 @@ from referencing import Registry, Resource
 from werkzeug.test import TestResponse
 
 from blogroll.api.docs import openapi_document
+from tests.helpers.errors import assert_json_error
 
 DOCUMENT_URI = "urn:blogroll:openapi"
 
 
-def _assert_error(response: TestResponse, status: int, error: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    body: dict[str, Any] = response.json  # type: ignore[assignment]
-    assert set(body) == {"error", "message", "details"}
-    assert body["error"] == error
-    assert isinstance(body["message"], str) and body["message"]
-    assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", response.headers["X-Request-ID"])
-    text = response.get_data(as_text=True)
-    for leak in ("Traceback", 'File "', "sqlalchemy", "psycopg", "pymysql", "Error:", "0x"):
-        assert leak not in text
-    return body
-
-
 @pytest.fixture
 def expect_error() -> Callable[[TestResponse, int, str], dict[str, Any]]:
-    """`expect_error(response, 422, "validation_failed")`: the error shape, returning its body."""
-    return _assert_error
+    """`expect_error(response, 422, "validation_failed")`: the error shape, returning its body
+    (tests/helpers/errors.py's `assert_json_error`, which the security tests import)."""
+    return assert_json_error
 
 
 @pytest.fixture(scope="session")

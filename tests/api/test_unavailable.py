@@ -10,24 +10,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from blogroll import create_app
-from blogroll.config import Settings
 from blogroll.storage import db
+from tests.helpers.ports import free_port
+from tests.helpers.settings import make_settings
 
 Headers = dict[str, str]
 DRIVERS = ["postgresql+psycopg", "mysql+pymysql"]
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on: taken from the OS, then released."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def _client(driver: str, port: int) -> FlaskClient:
     url = f"{driver}://blogroll:secret-password@127.0.0.1:{port}/blogroll"
-    settings = Settings(_env_file=None, database_url=url, database_connect_timeout=1, log_level="ERROR")  # type: ignore[call-arg]
+    settings = make_settings(url, database_connect_timeout=1, log_level="ERROR")
     app = create_app(settings)
     app.config["TESTING"] = True
     return app.test_client()
@@ -36,7 +29,7 @@ def _client(driver: str, port: int) -> FlaskClient:
 @pytest.fixture(params=DRIVERS)
 def down_client(request: pytest.FixtureRequest) -> Iterator[FlaskClient]:
     """A client of an app whose database server is not running."""
-    client = _client(request.param, _closed_port())
+    client = _client(request.param, free_port())
     yield client
     db.get_database(client.application).engine.dispose()
 

@@ -22,6 +22,7 @@ from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.db import Database, get_database, make_engine
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import Entry
+from tests.helpers.prerequisites import require
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +103,7 @@ def live_server(sqlite_settings: Settings) -> Iterator[tuple[str, dict[str, int]
 
 
 @pytest.fixture
-def browser(require: Callable[[bool, str], None]) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     require(CHROMIUM is not None, "the browser test needs Chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
@@ -123,23 +124,18 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
+
         # Failed requests are checked by their responses (the 404 page's own 404 is expected).
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and not message.text.startswith("Failed to load resource")
-                and problems.append(message.text)
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                response.status >= 400
-                and response.url != url
-                and problems.append(f"{response.status} {response.url}")
-            ),
-        )
+        def console_error(message: Any) -> None:
+            if message.type == "error" and not message.text.startswith("Failed to load resource"):
+                problems.append(message.text)
+
+        def failed_response(response: Any) -> None:
+            if response.status >= 400 and response.url != url:
+                problems.append(f"{response.status} {response.url}")
+
+        page.on("console", console_error)
+        page.on("response", failed_response)
         response = page.goto(url)
         assert response is not None
         assert response.status == status

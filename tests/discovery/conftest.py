@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from blogroll.config import Settings
-from worker.conftest import PUBLIC_ADDRESS, FakeInternet, FeedServer, Reply
-from worker.conftest import feed_server as feed_server  # the worker's fixture, reused as is
+from tests.helpers.feed_server import FeedServer, Reply
+from tests.helpers.settings import make_settings as settings_for_tests
+from tests.worker.fake_internet import PUBLIC_ADDRESS, FakeInternet
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -31,7 +32,7 @@ def _settings(**overrides: Any) -> Settings:
         "max_feed_bytes": 64 * 1024,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return settings_for_tests(**values)
 
 
 @pytest.fixture

@@ -6,48 +6,24 @@ without ever touching the real src/.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import GREETING, ROOT, Stack, record_timing, running_stack, wait_until
+from tests.helpers.compose_stack import GREETING, Stack, record_timing, running_stack
+from tests.helpers.dev_stack import PROBE_VIEW, copy_project, marker, seconds_until
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
-
-PROJECT_FILES = [
-    "Dockerfile",
-    ".dockerignore",
-    "compose.yaml",
-    "compose.override.yaml",
-    "pyproject.toml",
-    "uv.lock",
-    "README.md",
-]
-PROJECT_FOLDERS = ["src", "deploy"]
-# An edit must show within this many seconds (measured: about 2 s).
-RELOAD_LIMIT = 30
-# The view the tests add to the health blueprint (any module with a `bp` would do), then change.
-PROBE_VIEW = """
-
-@bp.get("/e2e-reload")
-def e2e_reload() -> dict[str, str]:
-    return {{"marker": "{marker}"}}
-"""
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project that the tests may edit freely."""
-    target = tmp_path_factory.mktemp("blogroll-dev")
-    for name in PROJECT_FILES:
-        shutil.copy2(ROOT / name, target / name)
-    for name in PROJECT_FOLDERS:
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return target
+    return copy_project(tmp_path_factory.mktemp("blogroll-dev"))
 
 
 @pytest.fixture(scope="module")
@@ -88,21 +64,6 @@ def watch(stack: Stack, workdir: Path) -> Iterator[Path]:
 def started_at(stack: Stack, service: str) -> str:
     started: str = stack.inspect()[service]["State"]["StartedAt"]
     return started
-
-
-def seconds_until(check: Callable[[], bool], *, what: str) -> float:
-    """Seconds from now until `check()` holds (polled every 0.1 s)."""
-    started = time.monotonic()
-    wait_until(check, timeout=RELOAD_LIMIT, what=what, every=0.1)
-    return time.monotonic() - started
-
-
-def marker(stack: Stack) -> str | None:
-    response = stack.http.get("/e2e-reload")
-    if response.status_code != 200:
-        return None
-    value: str = response.json()["marker"]
-    return value
 
 
 def test_the_dev_stack_serves_the_app(stack: Stack) -> None:

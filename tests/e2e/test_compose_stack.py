@@ -16,7 +16,7 @@ import pytest
 from packaging.markers import Marker
 
 from blogroll import __version__
-from conftest import (
+from tests.helpers.compose_stack import (
     FIXTURE_FEED_URL,
     FIXTURE_TITLES,
     GREETING,
@@ -26,8 +26,8 @@ from conftest import (
     production_files,
     record_timing,
     running_stack,
-    wait_until,
 )
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 

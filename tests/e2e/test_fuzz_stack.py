@@ -9,7 +9,6 @@ so that a 429 is never mistaken for a refusal of valid data.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,11 +20,8 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.schemas import BaseSchema
 
-from conftest import ROOT, Stack, production_files, running_stack
-
-# The security tests' list of operations and their notion of opaque input, not a copy of them.
-sys.path.insert(0, str(ROOT / "tests"))
-from security.test_fuzz_live_api import documented_operations, is_opaque
+from tests.helpers.compose_stack import Stack, production_files, running_stack
+from tests.helpers.fuzzing import documented_operations, is_opaque
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +59,7 @@ def test_the_stack_answers_as_documented(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         if case.method != "GET":
             time.sleep(WRITE_SPACING)
         excluded = [positive_data_acceptance] if is_opaque(case) else []

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import (
+from tests.helpers.compose_stack import FIXTURE_TITLES, Stack
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import (
     FEED_URL,
-    FIXTURE_TITLES,
     add_blogs,
     all_items,
     auth,
@@ -23,7 +25,6 @@ from .conftest import (
     fault_stack,
     record_figure,
     run_script,
-    wait_until,
 )
 
 pytestmark = pytest.mark.faults
@@ -32,16 +33,16 @@ BLOGS = 4
 
 
 @pytest.fixture(scope="module")
-def stack(database: str) -> Iterator[Any]:
+def stack(database: str) -> Iterator[Stack]:
     with fault_stack(f"backup-{database}", database) as stack:
         yield stack
 
 
-def snapshot(stack: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def snapshot(stack: Stack) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return all_items(stack, "/api/v1/blogs"), all_items(stack, "/api/v1/entries")
 
 
-def test_a_restored_backup_has_every_blog_and_entry(stack: Any, tmp_path: Path) -> None:
+def test_a_restored_backup_has_every_blog_and_entry(stack: Stack, tmp_path: Path) -> None:
     token = stack.create_token("backup")
     add_blogs(stack, token, BLOGS, prefix="backup")
     wait_until(
@@ -80,7 +81,7 @@ def test_a_restored_backup_has_every_blog_and_entry(stack: Any, tmp_path: Path) 
     assert response.json()["id"] > max(blog["id"] for blog in before[0])
 
 
-def test_restore_refuses_an_empty_file(stack: Any, tmp_path: Path) -> None:
+def test_restore_refuses_an_empty_file(stack: Stack, tmp_path: Path) -> None:
     empty = tmp_path / "empty.dump"
     empty.write_bytes(b"")
     result = run_script(stack, "restore", str(empty), check=False)
@@ -88,7 +89,7 @@ def test_restore_refuses_an_empty_file(stack: Any, tmp_path: Path) -> None:
     assert "missing or empty" in result.stderr
 
 
-def test_restore_refuses_the_other_database_s_dump(stack: Any, tmp_path: Path) -> None:
+def test_restore_refuses_the_other_database_s_dump(stack: Stack, tmp_path: Path) -> None:
     mariadb = database_of(stack) == "mariadb"
     other = tmp_path / "other.dump"
     # A PostgreSQL custom-format dump starts with PGDMP; a MariaDB dump is SQL text.

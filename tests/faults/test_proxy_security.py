@@ -9,12 +9,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import FEED_URL, auth, fault_stack, record_figure
+from tests.helpers.compose_stack import Stack
+
+from .fault_stacks import FEED_URL, auth, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 
@@ -23,13 +24,13 @@ BURST = 40
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Any]:
+def stack() -> Iterator[Stack]:
     with fault_stack("security") as stack:
         yield stack
 
 
 @pytest.fixture(scope="module")
-def token(stack: Any) -> str:
+def token(stack: Stack) -> str:
     return str(stack.create_token("security"))
 
 
@@ -66,13 +67,13 @@ def assert_security_headers(response: httpx.Response) -> None:
         ("DELETE", "/", 405),
     ],
 )
-def test_every_answer_carries_the_security_headers(stack: Any, method: str, path: str, status: int) -> None:
+def test_every_answer_carries_the_security_headers(stack: Stack, method: str, path: str, status: int) -> None:
     response = stack.http.request(method, path)
     assert response.status_code == status
     assert_security_headers(response)
 
 
-def test_nginx_s_own_errors_carry_the_headers_without_a_version(stack: Any) -> None:
+def test_nginx_s_own_errors_carry_the_headers_without_a_version(stack: Stack) -> None:
     too_big = stack.http.post("/api/v1/blogs", content=b"x" * (3 * 1024 * 1024))
     assert too_big.status_code == 413
     assert_security_headers(too_big)
@@ -81,14 +82,14 @@ def test_nginx_s_own_errors_carry_the_headers_without_a_version(stack: Any) -> N
     assert_security_headers(bad)
 
 
-def test_the_pages_have_no_inline_script(stack: Any) -> None:
+def test_the_pages_have_no_inline_script(stack: Stack) -> None:
     html = stack.http.get("/").text
     for tag in re.findall(r"<script\b[^>]*>", html, re.IGNORECASE):
         assert "src=" in tag, f"inline script: {tag}"
     assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE), "inline event handler"
 
 
-def test_tokens_never_appear_in_logs_after_writes(stack: Any, token: str) -> None:
+def test_tokens_never_appear_in_logs_after_writes(stack: Stack, token: str) -> None:
     wrong = "br_" + "x" * 40
     created = stack.http.post(
         "/api/v1/blogs", json={"name": "Logged?", "feed_url": f"{FEED_URL}?logged=1"}, headers=auth(token)
@@ -109,7 +110,7 @@ def test_tokens_never_appear_in_logs_after_writes(stack: Any, token: str) -> Non
 
 
 # Last: it uses up this address's allowance of writes for a few seconds.
-def test_a_burst_of_writes_is_limited_at_the_proxy_with_a_json_429(stack: Any, token: str) -> None:
+def test_a_burst_of_writes_is_limited_at_the_proxy_with_a_json_429(stack: Stack, token: str) -> None:
     def post(number: int) -> httpx.Response:
         return httpx.post(
             stack.url("/api/v1/blogs"),

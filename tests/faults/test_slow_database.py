@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import FAULTS_DIR, fault_stack, record_figure
+from .fault_stacks import FAULTS_DIR, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 

@@ -15,23 +15,17 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from .conftest import (
-    POSTGRESQL_ONLY,
-    Load,
-    Outcome,
-    all_items,
-    bench,
-    database_accepts,
-    fault_stack,
-    record_figure,
-    summarize,
-    wait_until,
-)
+from bench.load import wrk
+from tests.helpers.compose_stack import Stack
+from tests.helpers.prerequisites import require
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import POSTGRESQL_ONLY, all_items, database_accepts, fault_stack, record_figure
+from .traffic import Load, Outcome, summarize
 
 pytestmark = pytest.mark.faults
 
@@ -42,17 +36,17 @@ RECOVERY_BOUND = 10.0
 
 
 @pytest.fixture(scope="module")
-def stack(database: str) -> Iterator[Any]:
+def stack(database: str) -> Iterator[Stack]:
     with fault_stack(f"load-{database}", database) as stack:
         yield stack
 
 
 @pytest.fixture(scope="module")
-def token(stack: Any) -> str:
+def token(stack: Stack) -> str:
     return str(stack.create_token("faults"))
 
 
-def started_at(stack: Any, *services: str) -> dict[str, tuple[str, int]]:
+def started_at(stack: Stack, *services: str) -> dict[str, tuple[str, int]]:
     """When each container of `services` last started and how often Docker restarted it."""
     return {
         f"{name}:{item['Id'][:12]}": (item["State"]["StartedAt"], item["RestartCount"])
@@ -61,7 +55,7 @@ def started_at(stack: Any, *services: str) -> dict[str, tuple[str, int]]:
     }
 
 
-def assert_acknowledged_writes_present(stack: Any, outcomes: list[Outcome]) -> int:
+def assert_acknowledged_writes_present(stack: Stack, outcomes: list[Outcome]) -> int:
     acknowledged = {o.body["id"]: o.sent["name"] for o in outcomes if o.kind == "write" and o.status == 201}
     stored = {blog["id"]: blog["name"] for blog in all_items(stack, "/api/v1/blogs")}
     missing = {id_: name for id_, name in acknowledged.items() if stored.get(id_) != name}
@@ -81,7 +75,7 @@ def assert_only_json_503s(outcomes: list[Outcome]) -> None:
             assert outcome.body.get("error") == "service_unavailable", outcome.body
 
 
-def everything_answers(stack: Any, token: str) -> bool:
+def everything_answers(stack: Stack, token: str) -> bool:
     http = stack.http
     if http.get("/readyz").status_code != 200 or http.get("/api/v1/blogs?limit=1").status_code != 200:
         return False
@@ -95,7 +89,7 @@ def everything_answers(stack: Any, token: str) -> bool:
 
 
 def test_a_killed_database_gives_503s_and_recovers_without_restarts(
-    stack: Any, token: str, database: str
+    stack: Stack, token: str, database: str
 ) -> None:
     app_containers = started_at(stack, "web", "worker", "proxy")
     load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
@@ -156,7 +150,7 @@ NEVER_SENT = "while connecting to upstream"
 RESET = "reset by peer"
 
 
-def proxy_errors_since(stack: Any, since: str, words: tuple[str, ...] = CUT_SHORT) -> list[str]:
+def proxy_errors_since(stack: Stack, since: str, words: tuple[str, ...] = CUT_SHORT) -> list[str]:
     logs = stack.compose("logs", "--no-color", "--since", since, "proxy").stdout
     return [
         line for line in logs.splitlines() if any(word in line for word in words) and NEVER_SENT not in line
@@ -168,7 +162,7 @@ def utc_now() -> str:
 
 
 @POSTGRESQL_ONLY
-def test_restarting_web_drains_in_flight_requests(stack: Any, token: str) -> None:
+def test_restarting_web_drains_in_flight_requests(stack: Stack, token: str) -> None:
     since = utc_now()
     load = Load(stack.url(""), token, timeout=REQUEST_BOUND + 3).start()
     try:
@@ -200,7 +194,7 @@ def health(container: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip()
 
 
-def rolling_restart(stack: Any, service: str) -> list[float]:
+def rolling_restart(stack: Stack, service: str) -> list[float]:
     """docs/operations.md's rolling restart: one replica at a time, the next once it is healthy again."""
     seconds = []
     for container in stack.compose("ps", "--quiet", service).stdout.split():
@@ -209,7 +203,7 @@ def rolling_restart(stack: Any, service: str) -> list[float]:
             ["docker", "restart", "--time", "25", container], check=True, capture_output=True, timeout=120
         )
         wait_until(
-            lambda container=container: health(container) == "healthy",
+            lambda container=container: health(container) == "healthy",  # type: ignore[misc]
             timeout=90,
             what=f"{service} replica {container[:12]} to be healthy again",
         )
@@ -218,7 +212,7 @@ def rolling_restart(stack: Any, service: str) -> list[float]:
 
 
 @POSTGRESQL_ONLY
-def test_a_rolling_restart_of_two_web_replicas_fails_no_request(stack: Any, token: str) -> None:
+def test_a_rolling_restart_of_two_web_replicas_fails_no_request(stack: Stack, token: str) -> None:
     stack.compose("up", "--detach", "--wait", "--no-recreate", "--scale", "web=2", timeout=300)
     # nginx re-resolves `web` every second; let it see both replicas before the first one goes.
     time.sleep(2)
@@ -260,7 +254,7 @@ SECONDS = 30
 READ_PATHS = ("/api/v1/blogs?limit=5", "/api/v1/entries?limit=5", "/healthz", "/")
 
 
-def memory_within_limits(stack: Any) -> dict[str, tuple[int, int]]:
+def memory_within_limits(stack: Stack) -> dict[str, tuple[int, int]]:
     """(used, limit) bytes of every running container of the stack, from `docker stats`."""
     ids = stack.compose("ps", "--quiet").stdout.split()
     result = subprocess.run(
@@ -279,21 +273,19 @@ def memory_within_limits(stack: Any) -> dict[str, tuple[int, int]]:
 
 
 def parse_bytes(text: str) -> int:
-    number, unit = re.fullmatch(r"([0-9.]+)\s*([A-Za-z]*)", text.strip()).groups()  # type: ignore[union-attr]
+    number, unit = re.fullmatch(r"([0-9.]+)\s*([A-Za-z]*)", text.strip()).groups()
     scale = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "KB": 10**3, "MB": 10**6, "GB": 10**9}
     return int(float(number) * scale[unit.upper() or "B"])
 
 
-def unusual_log_lines(stack: Any, since: str, last: int = 30) -> list[str]:
+def unusual_log_lines(stack: Stack, since: str, last: int = 30) -> list[str]:
     """The proxy's and the app's log lines since `since`, but for the proxy's 200s: why an answer failed."""
     logs = stack.compose("logs", "--no-color", "--since", since, "proxy", "web").stdout
     return [line for line in logs.splitlines() if '" 200 ' not in line][-last:]
 
 
 @POSTGRESQL_ONLY
-def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
-    stack: Any, require: Callable[[bool, str], None]
-) -> None:
+def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(stack: Stack) -> None:
     require(shutil.which("wrk") is not None, "the many-connections test needs wrk (apt-get install wrk)")
     before = started_at(stack, "db", "web", "worker", "proxy")
     since = utc_now()
@@ -310,7 +302,7 @@ def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        load = bench.wrk(stack.url("/"), CONNECTIONS, SECONDS, paths=list(READ_PATHS), timeout=REQUEST_BOUND)
+        load = wrk(stack.url("/"), CONNECTIONS, SECONDS, paths=list(READ_PATHS), timeout=REQUEST_BOUND)
     finally:
         done.set()
         sampler.join(90)
@@ -336,7 +328,9 @@ def test_256_connections_for_30_seconds_get_no_errors_within_memory_limits(
 # --- down, then up, under writes (replaces every container: keep last) --------------------------------
 
 
-def test_down_then_up_under_writes_loses_nothing_acknowledged(stack: Any, token: str, database: str) -> None:
+def test_down_then_up_under_writes_loses_nothing_acknowledged(
+    stack: Stack, token: str, database: str
+) -> None:
     load = Load(stack.url(""), token, readers=1, writers=3, timeout=REQUEST_BOUND).start()
     try:
         time.sleep(3)

@@ -10,20 +10,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from .conftest import (
-    FAULTS_DIR,
-    FIXTURE_TITLES,
-    add_blogs,
-    all_items,
-    database_of,
-    fault_stack,
-    record_figure,
-    wait_until,
-)
+from tests.helpers.compose_stack import FIXTURE_TITLES, Stack
+from tests.helpers.waiting import wait_until
+
+from .fault_stacks import FAULTS_DIR, add_blogs, all_items, database_of, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 
@@ -32,12 +25,12 @@ SLOW_FEED = "http://feeds:8080/slow/planet.xml"
 
 
 @pytest.fixture(scope="module")
-def stack(database: str) -> Iterator[Any]:
+def stack(database: str) -> Iterator[Stack]:
     with fault_stack(f"worker-{database}", database, FAULTS_DIR / "compose.faults.yaml") as stack:
         yield stack
 
 
-def entries_by_blog(stack: Any) -> dict[int, list[str]]:
+def entries_by_blog(stack: Stack) -> dict[int, list[str]]:
     by_blog: dict[int, list[str]] = {}
     for entry in all_items(stack, "/api/v1/entries"):
         by_blog.setdefault(entry["blog_id"], []).append(entry["guid"])
@@ -51,7 +44,7 @@ def assert_whole_and_unique(by_blog: dict[int, list[str]]) -> None:
         assert len(guids) == len(FIXTURE_TITLES), f"blog {blog_id} has a partial set of entries: {guids}"
 
 
-def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: Any) -> None:
+def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: Stack) -> None:
     token = stack.create_token("worker")
     # Stopped while the blogs are added, so they all fall due in the same pass.
     stack.compose("stop", "worker")

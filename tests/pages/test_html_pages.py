@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,21 +15,15 @@ from flask.testing import FlaskClient
 from blogroll import create_app
 from blogroll.config import Settings
 from blogroll.storage.db import get_database
-from pages.conftest import Page
+from tests.helpers.html_page import Page
+from tests.helpers.ports import free_port
+from tests.helpers.settings import make_settings
 
 GetPage = Callable[..., Page]
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, 1, hour, minute, tzinfo=dt.UTC)
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def small_pages(app: Flask, size: int) -> None:
@@ -332,8 +325,8 @@ def test_errors_under_the_api_stay_json(client: FlaskClient) -> None:
 
 
 def test_a_database_that_is_down_gives_a_503_html_page() -> None:
-    down = f"postgresql+psycopg://blogroll:secret@127.0.0.1:{closed_port()}/blogroll"
-    app = create_app(Settings(_env_file=None, database_url=down, log_level="WARNING"))  # type: ignore[call-arg]
+    down = f"postgresql+psycopg://blogroll:secret@127.0.0.1:{free_port()}/blogroll"
+    app = create_app(make_settings(down))
     response = app.test_client().get("/")
     assert response.status_code == 503
     assert response.mimetype == "text/html"

@@ -1,48 +1,28 @@
-"""Helpers for the hostile-input tests: a live `blogroll run` server, and values meant to break things."""
+"""The hostile-input tests' fixture: a live `blogroll run` server, seeded with awkward rows."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from werkzeug.test import TestResponse
 
-from blogroll.config import Settings
 from blogroll.sanitize import sanitize_html
 from blogroll.storage import db
 from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import Entry
-from live_servers import free_port, wait_until_healthy
+from tests.helpers.live_server import LiveServer
+from tests.helpers.ports import free_port
+from tests.helpers.settings import make_settings
+from tests.helpers.waiting import wait_until_healthy
 
 BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
-
-
-@dataclass
-class LiveServer:
-    """`blogroll run` on its own SQLite data folder, with a write token made by the CLI."""
-
-    base: str
-    token: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def _clean_environment(data_dir: Path) -> dict[str, str]:
@@ -100,7 +80,7 @@ def _seed(data_dir: Path) -> None:
     """A blog with entries (no worker runs here), so the fuzzer also reads real, awkward rows."""
     import datetime as dt
 
-    settings = Settings(_env_file=None, data_dir=data_dir, log_level="WARNING")  # type: ignore[call-arg]
+    settings = make_settings(data_dir=data_dir)
     database = db.Database(db.make_engine(settings))
     with database.session() as session:
         blog = create_blog(
@@ -125,24 +105,3 @@ def _seed(data_dir: Path) -> None:
                 )
             )
     database.engine.dispose()
-
-
-# The type of the shared `storage` fixture (tests/conftest.py).
-Snapshot = Callable[[], dict[str, list[tuple[Any, ...]]]]
-
-LEAKS = ("Traceback", 'File "', "sqlalchemy", "psycopg", "pymysql", "sqlite3", "root:x:0:0")
-
-
-def refused(response: TestResponse | httpx.Response, status: int, error: str) -> dict[str, Any]:
-    """The documented JSON error with `status` and code `error`, leaking nothing; returns its body."""
-    text = response.text if isinstance(response, httpx.Response) else response.get_data(as_text=True)
-    assert response.status_code == status, text[:2000]
-    assert response.headers["Content-Type"] == "application/json"
-    body: dict[str, Any] = response.json() if isinstance(response, httpx.Response) else response.json  # type: ignore[assignment]
-    assert set(body) == {"error", "message", "details"}
-    assert body["error"] == error
-    assert isinstance(body["message"], str) and body["message"]
-    assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", response.headers["X-Request-ID"])
-    for leak in LEAKS:
-        assert leak not in text
-    return body

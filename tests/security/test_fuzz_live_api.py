@@ -16,31 +16,11 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.schemas import BaseSchema
 
-from blogroll.api.docs import openapi_document
-
-from .conftest import LiveServer
+from tests.helpers.fuzzing import documented_operations, is_opaque
+from tests.helpers.live_server import LiveServer
 
 # Examples per operation and mode: under a minute for the whole run on two cores (300 took two).
 EXAMPLES = 100
-
-
-def documented_operations() -> list[Any]:
-    """(method, path, mode) for every documented operation; negative only where there is input to spoil."""
-    cases = []
-    for path, item in openapi_document()["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            has_input = "parameters" in item or "parameters" in operation or "requestBody" in operation
-            modes = list(GenerationMode) if has_input else [GenerationMode.POSITIVE]
-            cases += [pytest.param(method, path, mode, id=f"{method} {path} {mode}") for mode in modes]
-    return cases
-
-
-def is_opaque(case: Case) -> bool:
-    """A paging cursor or an OPML file is any string by the schema, yet only some are valid and no JSON
-    Schema can say which: for them a documented 422 is the right answer to "valid" data."""
-    return "cursor" in (case.query or {}) or case.operation.path == "/api/v1/blogs/import"
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +36,7 @@ def test_api_answers_as_documented(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         excluded = [positive_data_acceptance] if is_opaque(case) else []
         case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
 

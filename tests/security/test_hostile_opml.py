@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from blogroll.opml import MAX_DEPTH, MAX_ELEMENTS
-
-from .conftest import Snapshot, refused
+from tests.helpers.errors import assert_json_error
+from tests.helpers.snapshots import Snapshot
 
 Headers = dict[str, str]
 IMPORT = "/api/v1/blogs/import"
@@ -71,7 +71,7 @@ def test_entity_tricks_are_refused(
 
     response = client.post(IMPORT, data=data, content_type="text/x-opml", headers=auth)
 
-    body = refused(response, 422, "invalid_opml")
+    body = assert_json_error(response, 422, "invalid_opml")
     assert body["details"] == {"reason": "dtd_forbidden"}
     assert "DTD" in body["message"]
     assert storage() == before
@@ -102,7 +102,7 @@ def test_nesting_and_size_are_bounded(
     client: FlaskClient, auth: Headers, storage: Snapshot, data: bytes, reason: str
 ) -> None:
     before = storage()
-    body = refused(
+    body = assert_json_error(
         client.post(IMPORT, data=data, content_type="text/x-opml", headers=auth), 422, "invalid_opml"
     )
     assert body["details"] == {"reason": reason}
@@ -144,7 +144,7 @@ def test_wrong_and_lying_encodings_are_refused(
     client: FlaskClient, auth: Headers, storage: Snapshot, data: bytes
 ) -> None:
     before = storage()
-    body = refused(
+    body = assert_json_error(
         client.post(IMPORT, data=data, content_type="text/x-opml", headers=auth), 422, "invalid_opml"
     )
     assert body["details"]["reason"] == "malformed_xml"
@@ -177,7 +177,7 @@ FIFTY_MB = _many_outlines(50 * MB)
 def test_a_50_mb_file_is_over_the_body_limit(client: FlaskClient, auth: Headers, storage: Snapshot) -> None:
     before = storage()
     response = client.post(IMPORT, data=FIFTY_MB, content_type="text/x-opml", headers=auth)
-    refused(response, 413, "payload_too_large")
+    assert_json_error(response, 413, "payload_too_large")
     assert storage() == before
 
 
@@ -217,7 +217,7 @@ def test_parsing_a_50_mb_file_stays_bounded(
         lambda: client.post(IMPORT, data=data, content_type="text/x-opml", headers=auth)
     )
 
-    body = refused(response, 422, "invalid_opml")
+    body = assert_json_error(response, 422, "invalid_opml")
     if reason is None:  # the outline is named in the answer, but not echoed whole
         assert len(response.get_data()) < 2000
         assert body["details"][0]["outline"].endswith("…")

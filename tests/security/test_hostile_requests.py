@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blogroll.storage.models import Blog, BlogTag
-
-from .conftest import Snapshot, refused
+from tests.helpers.errors import assert_json_error
+from tests.helpers.snapshots import Snapshot
 
 Headers = dict[str, str]
 MB = 1024 * 1024
@@ -60,7 +60,7 @@ def test_path_traversal_finds_nothing(client: FlaskClient, auth: Headers, add_bl
         for leak in LEAKED:
             assert leak not in text
         if path.startswith("/api/"):
-            refused(
+            assert_json_error(
                 response,
                 response.status_code,
                 "not_found" if response.status_code == 404 else "method_not_allowed",
@@ -163,11 +163,11 @@ def test_sql_metacharacters_that_are_invalid_are_refused(
     blog = add_blog()
     before = storage()
     body = {"name": "x", "feed_url": "https://x.example/feed", field: value}
-    details = refused(client.post("/api/v1/blogs", json=body, headers=auth), 422, "validation_failed")[
-        "details"
-    ]
+    details = assert_json_error(
+        client.post("/api/v1/blogs", json=body, headers=auth), 422, "validation_failed"
+    )["details"]
     assert details[0]["field"].split(".")[0] == field
-    refused(
+    assert_json_error(
         client.patch(f"/api/v1/blogs/{blog.id}", json={field: value}, headers=auth), 422, "validation_failed"
     )
     assert storage() == before
@@ -207,7 +207,7 @@ def test_sql_metacharacters_in_filters_are_refused(
     if response.status_code == 200 and parameter == "tag":
         assert response.json == {"items": [], "next": None}
     else:
-        body = refused(response, 422, "validation_failed")
+        body = assert_json_error(response, 422, "validation_failed")
         assert [detail["field"] for detail in body["details"]] == [parameter]
     _tables_intact(session, 1)
 
@@ -238,20 +238,24 @@ def test_oversized_bodies(
     client: FlaskClient, auth: Headers, storage: Snapshot, path: str, content_type: str
 ) -> None:
     before = storage()
-    refused(
+    assert_json_error(
         client.post(path, data=b" " * (50 * MB), content_type=content_type, headers=auth),
         413,
         "payload_too_large",
     )
-    refused(_chunked(client, path, content_type, 50 * MB, auth), 413, "payload_too_large")
+    assert_json_error(_chunked(client, path, content_type, 50 * MB, auth), 413, "payload_too_large")
     assert storage() == before
 
 
 def test_chunked_bodies_up_to_the_limit_are_read(make_app: Callable[..., Flask], auth: Headers) -> None:
     """At exactly the limit the body is read whole (here: blank, so not JSON) rather than refused."""
     client = make_app(max_body_bytes=4096).test_client()
-    refused(_chunked(client, "/api/v1/blogs", "application/json", 4096, auth), 400, "malformed_json")
-    refused(_chunked(client, "/api/v1/blogs", "application/json", 4097, auth), 413, "payload_too_large")
+    assert_json_error(
+        _chunked(client, "/api/v1/blogs", "application/json", 4096, auth), 400, "malformed_json"
+    )
+    assert_json_error(
+        _chunked(client, "/api/v1/blogs", "application/json", 4097, auth), 413, "payload_too_large"
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,7 +265,7 @@ def test_chunked_bodies_up_to_the_limit_are_read(make_app: Callable[..., Flask],
 def test_repeated_parameters_are_refused(client: FlaskClient, add_blog: Any, query: str) -> None:
     """Read once, a parameter given twice could mean one thing here and another to a proxy in front."""
     add_blog()
-    body = refused(client.get(query), 422, "validation_failed")
+    body = assert_json_error(client.get(query), 422, "validation_failed")
     name = query.split("?")[1].split("=")[0]
     assert body["details"] == [{"field": name, "message": "Give this parameter once", "type": "repeated"}]
 
@@ -270,5 +274,7 @@ def test_repeated_parameters_are_refused(client: FlaskClient, add_blog: Any, que
 def test_since_takes_only_rfc_3339_times(client: FlaskClient, add_blog: Any, since: str) -> None:
     """The document promises `format: date-time`; pydantic alone read `9` as 1970-01-01T00:00:09Z."""
     add_blog()
-    body = refused(client.get("/api/v1/entries", query_string={"since": since}), 422, "validation_failed")
+    body = assert_json_error(
+        client.get("/api/v1/entries", query_string={"since": since}), 422, "validation_failed"
+    )
     assert [detail["field"] for detail in body["details"]] == ["since"]

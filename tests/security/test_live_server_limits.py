@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .conftest import LiveServer
+from tests.helpers.live_server import LiveServer
+
 from .test_hostile_requests import LEAKED, TRAVERSALS
 
 MB = 1024 * 1024

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from blogroll.sanitize import sanitize_html
 from blogroll.storage.blogs import NewBlog, create_blog
-
-from .conftest import Snapshot, refused
+from tests.helpers.errors import assert_json_error
+from tests.helpers.snapshots import Snapshot
 
 Headers = dict[str, str]
 SCRIPT = "<script>alert(1)</script>"
@@ -133,7 +133,7 @@ def test_fields_that_cannot_hold_markup_refuse_it(
 ) -> None:
     before = storage()
     body = {"name": "x", "feed_url": "https://x.example/feed", field: value}
-    refused(client.post("/api/v1/blogs", json=body, headers=auth), 422, "validation_failed")
+    assert_json_error(client.post("/api/v1/blogs", json=body, headers=auth), 422, "validation_failed")
     assert storage() == before
 
 

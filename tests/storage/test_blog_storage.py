@@ -110,7 +110,7 @@ def test_tags_are_loaded_where_they_are_shown(session: Session, add_blog: Any) -
     blog_id = add_blog("Tagged", tags=["b", "a"]).id
     session.commit()
     # Loaded with the blog, so they are readable after the session lets go of it.
-    loaded = []
+    loaded: list[Blog | None] = []
     for load in (blogs.list_blogs_by_name, blogs.list_blogs, lambda s: [blogs.get_blog(s, blog_id)]):
         session.expunge_all()
         loaded.extend(load(session))

@@ -14,9 +14,11 @@ from blogroll.worker.claim import claim_due, release
 from blogroll.worker.fetch import FeedResponse, FetchError
 from blogroll.worker.runner import Report, Runner
 from blogroll.worker.store import ClaimLost, store_failure, store_not_modified_many
+from tests.helpers.feed_server import FeedServer, Reply
+from tests.helpers.waiting import wait_until
 
-from .conftest import FeedServer, Harness, Reply, wait_until, worker_settings
 from .feeds import RSS20, rss
+from .harness import Harness, worker_settings
 
 LEASE = dt.timedelta(minutes=5)
 OWNER = "worker-test"
@@ -95,7 +97,9 @@ def test_a_restarted_worker_takes_back_its_own_claims_at_once(
     thread = threading.Thread(target=runner.run_forever, daemon=True)
     thread.start()
     try:
-        assert wait_until(lambda: len(harness.entries(own)) == 2, timeout=10)
+        assert wait_until(
+            lambda: len(harness.entries(own)) == 2, timeout=10, every=0.05, what="the own blog's entries"
+        )
     finally:
         runner.stop()
         thread.join(timeout=15)

@@ -19,10 +19,12 @@ from blogroll import create_app, logs
 from blogroll.cli import main
 from blogroll.storage.models import Blog, utcnow
 from blogroll.storage.tokens import create_token
-from live_servers import free_port
+from tests.helpers.feed_server import FeedServer, Reply
+from tests.helpers.ports import free_port
+from tests.helpers.waiting import wait_until
 
-from .conftest import FeedServer, Harness, Reply, wait_until
 from .feeds import RSS20, rss
+from .harness import Harness
 
 BLOGROLL = str(Path(sys.executable).parent / "blogroll")
 
@@ -191,7 +193,9 @@ def test_the_worker_stops_cleanly_on_sigterm(
     slow = harness.add_blog(feed_server.route("/slow.xml", Reply(body=RSS20, delay=30)))
     env = server_env(tmp_path, DATABASE_URL=harness.database_url, BLOGROLL_FETCH_READ_TIMEOUT="60")
     worker = processes.start("worker", env=env)
-    assert wait_until(lambda: len(harness.entries(quick)) == 2, timeout=30)
+    assert wait_until(
+        lambda: len(harness.entries(quick)) == 2, timeout=30, every=0.05, what="the quick blog's entries"
+    )
     assert feed_server.wait_for_request("/slow.xml", timeout=30)
 
     worker.send_signal(signal.SIGTERM)
@@ -221,11 +225,18 @@ def test_blogroll_run_shows_entries_from_a_feed_on_its_own(
         response = answers("/api/v1/entries")
         return [item["title"] for item in response.json()["items"]] if response else []
 
-    assert wait_until(lambda: (answers("/healthz") or httpx.Response(599)).status_code == 200, timeout=60)
+    assert wait_until(
+        lambda: (answers("/healthz") or httpx.Response(599)).status_code == 200,
+        timeout=60,
+        every=0.05,
+        what="/healthz",
+    )
     subprocess.run(
         [BLOGROLL, "blogs", "add", "Fixture blog", feed_url], env=env, cwd=tmp_path, check=True, timeout=60
     )
-    assert wait_until(lambda: titles() == ["Second post", "First post"], timeout=60)
+    assert wait_until(
+        lambda: titles() == ["Second post", "First post"], timeout=60, every=0.05, what="both entries"
+    )
 
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0

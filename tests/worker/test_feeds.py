@@ -6,8 +6,8 @@ import datetime as dt
 
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import utcnow
+from tests.helpers.feed_server import FeedServer, Reply
 
-from .conftest import FeedServer, Harness, Reply
 from .feeds import (
     ATOM,
     ATOM_TYPE,
@@ -26,6 +26,7 @@ from .feeds import (
     UNSAFE_HTML,
     rss,
 )
+from .harness import Harness
 
 
 def utc(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:

@@ -8,9 +8,10 @@ import datetime as dt
 from blogroll import __version__
 from blogroll.storage.models import utcnow
 from blogroll.worker.store import GONE_MESSAGE
+from tests.helpers.feed_server import FeedServer, Reply
 
-from .conftest import FeedServer, Harness, Reply
 from .feeds import RSS20, gzip_bomb, gzipped, rss
+from .harness import Harness
 
 
 def redirect(status: int, location: str) -> Reply:

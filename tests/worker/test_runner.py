@@ -6,9 +6,11 @@ import threading
 from pathlib import Path
 
 from blogroll.worker.runner import Runner
+from tests.helpers.feed_server import FeedServer, Reply
+from tests.helpers.waiting import wait_until
 
-from .conftest import FeedServer, Harness, Reply, wait_until
 from .feeds import RSS20, rss
+from .harness import Harness
 
 
 def run_in_background(runner: Runner) -> threading.Thread:
@@ -63,7 +65,7 @@ def test_a_pass_of_many_304s_records_every_one(harness: Harness, feed_server: Fe
     for blog_id in blogs:
         blog = harness.blog(blog_id)
         assert (blog.last_status, blog.claimed_until, blog.etag) == (304, None, '"v1"')
-        assert blog.last_fetched_at is not None and blog.last_fetched_at >= fetched_first[blog_id]
+        assert blog.last_fetched_at is not None and blog.last_fetched_at >= fetched_first[blog_id]  # type: ignore[operator]
         assert len(harness.entries(blog_id)) == 2
 
 
@@ -72,7 +74,9 @@ def test_the_worker_picks_up_blogs_as_they_are_added(harness: Harness, feed_serv
     thread = run_in_background(runner)
     try:
         blog_id = harness.add_blog(feed_server.route("/late.xml", Reply(body=RSS20)))
-        assert wait_until(lambda: len(harness.entries(blog_id)) == 2)
+        assert wait_until(
+            lambda: len(harness.entries(blog_id)) == 2, timeout=15, every=0.05, what="the entries"
+        )
     finally:
         runner.stop()
         thread.join(timeout=15)
@@ -98,7 +102,12 @@ def test_stopping_abandons_a_fetch_that_outlives_the_grace_period(
     assert harness.entries(slow) == []
     # The abandoned fetch ends when its server hangs up, without writing anything either.
     feed_server.close()
-    assert wait_until(lambda: all(thread.name != f"fetch-{slow}" for thread in threading.enumerate()))
+    assert wait_until(
+        lambda: all(thread.name != f"fetch-{slow}" for thread in threading.enumerate()),
+        timeout=15,
+        every=0.05,
+        what="the abandoned fetch to end",
+    )
     assert harness.blog(slow).last_fetched_at is None
 
 
@@ -136,10 +145,12 @@ def test_a_running_worker_keeps_its_heartbeat_file_fresh(harness: Harness, tmp_p
     runner = harness.runner(worker_heartbeat_file=heartbeat, fetch_poll_interval=0.2)
     thread = run_in_background(runner)
     try:
-        assert wait_until(heartbeat.exists)
+        assert wait_until(heartbeat.exists, timeout=15, every=0.05, what="the heartbeat file")
         first = heartbeat.stat().st_mtime_ns
         # With nothing to fetch, the loop still comes round every poll interval.
-        assert wait_until(lambda: heartbeat.stat().st_mtime_ns > first, timeout=5)
+        assert wait_until(
+            lambda: heartbeat.stat().st_mtime_ns > first, timeout=5, every=0.05, what="a fresh heartbeat"
+        )
     finally:
         runner.stop()
         thread.join(timeout=15)

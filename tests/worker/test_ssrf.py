@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from blogroll.worker.fetch import is_public_address
+from tests.helpers.feed_server import FeedServer, Reply
 
-from .conftest import PUBLIC_ADDRESS, FakeInternet, FeedServer, Harness, Reply
+from .fake_internet import PUBLIC_ADDRESS, FakeInternet
 from .feeds import RSS20
+from .harness import Harness
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""End-to-end tests: the Compose stack on a real Docker engine, only through its proxy."""
