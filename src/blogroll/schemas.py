@@ -62,12 +62,15 @@ WebUrl = Annotated[
 # and strips Unicode white space, where `\s` includes U+0085; clients read them as ECMA-262, where `\s`
 # includes U+FEFF instead. Both are named, so that the two readings accept the same strings.
 SPACE = r"[\s\x85\ufeff]"
-VISIBLE = r"[^\s\x00-\x1f\x7f\x85\ufeff]"
+# Unicode's non-characters in the BMP: U+FFFE and U+FFFF cannot be written in XML at all (the OPML
+# export), U+FDD0-U+FDEF are reserved for a program's own use; none belongs in shared data.
+NONCHARACTERS = r"\ufdd0-\ufdef\ufffe\uffff"
+VISIBLE = rf"[^\s\x00-\x1f\x7f\x85\ufeff{NONCHARACTERS}]"
 # A tag's first character: a letter, digit or `_`, or any character from U+00C0 on that is not white
 # space in either reading (no look-ahead: Rust's regex has none).
 TAG_START = (
     r"[0-9A-Za-z_\u00c0-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff"
-    r"\u3001-\ufefe\uff00-\uffff]"
+    r"\u3001-\ufdcf\ufdf0-\ufefe\uff00-\ufffd]"
 )
 Name = Annotated[
     str,
@@ -75,7 +78,7 @@ Name = Annotated[
         strip_whitespace=True,
         min_length=1,
         max_length=NAME_LENGTH,
-        pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f]*{VISIBLE})?{SPACE}*$",
+        pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
 ]
 Description = Annotated[
@@ -83,7 +86,7 @@ Description = Annotated[
     StringConstraints(
         strip_whitespace=True,
         max_length=5000,
-        pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*{VISIBLE})?{SPACE}*$",
+        pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
 ]
 Tag = Annotated[
@@ -95,7 +98,7 @@ Tag = Annotated[
         max_length=TAG_LENGTH,
         # Letters, digits and `_`, then also space . + -; spelled out rather than `\w` so that the
         # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
-        pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\uffff .+-]*{SPACE}*$",
+        pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\ufdcf\ufdf0-\ufffd .+-]*{SPACE}*$",
     ),
 ]
 # A blog's tags at the most (an OPML import keeps the first ones).
@@ -210,10 +213,27 @@ class Hello(BaseModel):
     version: str
 
 
+class RefusedOutline(BaseModel):
+    title: str = Field(description="The outline's title (or its feed address when it has none).")
+    xml_url: str = Field(description="The outline's `xmlUrl`, as the file gives it.")
+    reason: str = Field(description="Why it was not imported, in words.")
+
+
+class ImportNote(BaseModel):
+    title: str = Field(description="The imported outline's title.")
+    note: str = Field(description="What was left out or changed, and why.")
+
+
 class ImportResult(BaseModel):
     added: int = Field(description="Blogs new to the blogroll.")
     skipped: int = Field(description="Outlines whose feed was already in the blogroll.")
     items: list[BlogOut] = Field(description="The blogs added.")
+    refused: list[RefusedOutline] = Field(
+        description="Feed outlines not imported, each with its reason; the others were imported."
+    )
+    notes: list[ImportNote] = Field(
+        description="Invalid optional attributes (htmlUrl, description) left out of imported blogs."
+    )
 
 
 class Error(BaseModel):

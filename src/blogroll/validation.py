@@ -23,3 +23,35 @@ def validation_details(error: ValidationError) -> list[dict[str, str]]:
 
 def _dotted(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "(body)"
+
+
+# What an OPML file calls each field, for messages about an outline.
+FIELD_NAMES = {
+    "name": "the title",
+    "feed_url": "the feed address (xmlUrl)",
+    "site_url": "the site address (htmlUrl)",
+    "description": "the description",
+    "tags": "the tags",
+}
+
+
+def describe_problem(problem: dict[str, str]) -> str:
+    """A field's problem in words a person can act on: never a regular expression or a type name."""
+    field = problem["field"]
+    what = FIELD_NAMES.get(field.split(".")[0], field)
+    if field.startswith("tags."):
+        what = "a tag"
+    kind = problem["type"]
+    if kind == "string_pattern_mismatch":
+        if what == "a tag":
+            return (
+                "a tag may hold letters, digits, spaces and _ . + - only, and starts with a letter or digit"
+            )
+        return f"{what} contains control characters or characters that cannot be stored"
+    if kind in ("url_scheme", "url_parsing", "url_syntax_violation", "url_type"):
+        return f"{what} must be a web address starting with http:// or https://"
+    if kind in ("string_too_short", "missing"):
+        return f"{what} is empty"
+    if kind in ("string_too_long", "url_too_long", "too_long"):
+        return f"{what} is too long ({problem['message'].split('at most ')[-1].rstrip('.')})"
+    return f"{what}: {problem['message']}"

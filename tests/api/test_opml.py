@@ -87,7 +87,7 @@ def test_import_twice_adds_nothing(client: FlaskClient, auth: Headers, session: 
     again = _import(client, auth, BLOGROLL)
 
     assert again.status_code == 200
-    assert again.json == {"added": 0, "skipped": 4, "items": []}
+    assert again.json == {"added": 0, "skipped": 4, "items": [], "refused": [], "notes": []}
     assert client.get("/api/v1/blogs").json == before
     assert _blog_count(session) == 3
 
@@ -143,7 +143,7 @@ def test_export_round_trips_through_import(client: FlaskClient, auth: Headers, s
     original = _fields(client.get("/api/v1/blogs").json["items"])
     exported = client.get("/blogroll.opml").get_data()
 
-    assert _import(client, auth, exported).json == {"added": 0, "skipped": 4, "items": []}
+    assert _import(client, auth, exported).json == {"added": 0, "skipped": 4, "items": [], "refused": [], "notes": []}
     for blog in client.get("/api/v1/blogs").json["items"]:
         assert client.delete(f"/api/v1/blogs/{blog['id']}", headers=auth).status_code == 204
     assert _blog_count(session) == 0
@@ -227,7 +227,7 @@ def _outline(**attributes: str) -> bytes:
         (b"\xff\xfe<\x00o\x00", "malformed_xml"),
         (b'<?xml version="1.0" encoding="no-such-codec"?><opml/>', "malformed_xml"),
         (b'<?xml version="1.0" encoding="utf-16"?><opml/>', "malformed_xml"),
-        (b'<?xml version="1.0" encoding="shift_jis"?><opml/>', "malformed_xml"),
+        (b'<?xml version="1.0" encoding="shift_jis"?><opml/>', "not_opml"),
         (b"<opml><body>&#0;</body></opml>", "malformed_xml"),
         (b'<rss version="2.0"><channel/></rss>', "not_opml"),
         (b"<opml version='2.0'><head/></opml>", "not_opml"),
@@ -255,47 +255,85 @@ def test_hostile_or_broken_files_are_refused(
 
 
 @pytest.mark.parametrize(
-    ("outline", "field"),
+    ("outline", "reason"),
     [
-        ({"text": "Evil", "xmlUrl": "javascript:alert(1)"}, "feed_url"),
-        ({"text": "Ftp", "xmlUrl": "ftp://files.example/feed"}, "feed_url"),
-        ({"text": "Empty", "xmlUrl": ""}, "feed_url"),
-        ({"text": "Relative", "xmlUrl": "/feed.xml"}, "feed_url"),
-        ({"text": "Site", "xmlUrl": "https://ok.example/feed", "htmlUrl": "data:text/html,hi"}, "site_url"),
-        ({"text": "x" * 201, "xmlUrl": "https://ok.example/feed"}, "name"),
-        ({"text": "Tags", "xmlUrl": "https://ok.example/feed", "category": "#bad!"}, "tags.0"),
-        ({"text": "Long", "xmlUrl": "https://ok.example/" + "a" * 2100}, "feed_url"),
+        ({"text": "Evil", "xmlUrl": "javascript:alert(1)"}, "must be a web address starting with http://"),
+        ({"text": "Ftp", "xmlUrl": "ftp://files.example/feed"}, "must be a web address starting with http://"),
+        ({"text": "Empty", "xmlUrl": ""}, "must be a web address starting with http://"),
+        ({"text": "Relative", "xmlUrl": "/feed.xml"}, "must be a web address starting with http://"),
+        ({"text": "Long", "xmlUrl": "https://ok.example/" + "a" * 2100}, "the feed address (xmlUrl) is too long"),
     ],
 )
-def test_invalid_outlines_import_nothing(
-    client: FlaskClient,
-    auth: Headers,
-    session: Session,
-    storage: Callable[[], Any],
-    expect_error: Callable[..., Any],
-    outline: dict[str, str],
-    field: str,
+def test_an_outline_with_a_bad_feed_is_refused_alone(
+    client: FlaskClient, auth: Headers, session: Session, outline: dict[str, str], reason: str
 ) -> None:
-    before = storage()
+    response = _import(client, auth, _outline(**outline))
 
-    body = expect_error(_import(client, auth, _outline(**outline)), 422, "invalid_opml")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [blog["name"] for blog in response.json["items"]] == ["Good"]
+    [refused] = response.json["refused"]
+    assert refused["title"] == outline["text"]
+    assert refused["xml_url"] == outline["xmlUrl"][:299] + ("…" if len(outline["xmlUrl"]) > 300 else "")
+    assert reason in refused["reason"]
+    assert "pattern" not in refused["reason"] and "^" not in refused["reason"]
+    assert _blog_count(session) == 1
 
-    assert [problem["outline"] for problem in body["details"]] == [outline["text"]]
-    assert [error["field"] for error in body["details"][0]["errors"]] == [field]
-    assert storage() == before
-    assert _blog_count(session) == 0
 
-
-def test_every_invalid_outline_is_reported(
-    client: FlaskClient, auth: Headers, expect_error: Callable[..., Any]
+@pytest.mark.parametrize(
+    ("outline", "expected", "note"),
+    [
+        (
+            {"text": "Site", "xmlUrl": "https://ok.example/feed", "htmlUrl": "data:text/html,hi"},
+            {"site_url": None},
+            "htmlUrl left out: the site address (htmlUrl) must be a web address",
+        ),
+        (
+            {"text": "Junk", "xmlUrl": "https://ok.example/feed", "htmlUrl": "not a url at all"},
+            {"site_url": None},
+            "htmlUrl left out",
+        ),
+        (
+            {"text": "x" * 201, "xmlUrl": "https://ok.example/feed"},
+            {"name": "x" * 200},
+            "the title was cut to 200 characters",
+        ),
+        ({"text": "Tags", "xmlUrl": "https://ok.example/feed", "category": "#bad!"}, {"tags": ["bad"]}, None),
+        (
+            {"text": "Folder", "xmlUrl": "https://ok.example/feed", "category": "News & Design,C++/Rust"},
+            {"tags": ["c++", "news-design", "rust"]},
+            None,
+        ),
+    ],
+)
+def test_what_real_files_get_wrong_is_mended_and_imported(
+    client: FlaskClient, auth: Headers, outline: dict[str, str], expected: dict[str, Any], note: str | None
 ) -> None:
+    response = _import(client, auth, _outline(**outline))
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["refused"] == []
+    blog = response.json["items"][1]
+    for field, value in expected.items():
+        assert blog[field] == value
+    notes = [item["note"] for item in response.json["notes"]]
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and notes[0].startswith(note)
+
+
+def test_every_refused_outline_is_reported_and_the_rest_imported(client: FlaskClient, auth: Headers) -> None:
     data = b"""<opml version="2.0"><body>
       <outline type="rss" text="One" xmlUrl="javascript:1"/>
       <outline type="rss" text="Fine" xmlUrl="https://fine.example/"/>
       <outline type="rss" text="Two" xmlUrl="https://two.example/" htmlUrl="ftp://two.example/"/>
+      <outline type="rss" text="Three" xmlUrl="mailto:x@three.example"/>
     </body></opml>"""
-    body = expect_error(_import(client, auth, data), 422, "invalid_opml")
-    assert [problem["outline"] for problem in body["details"]] == ["One", "Two"]
+    response = _import(client, auth, data)
+    assert response.status_code == 200
+    assert [blog["name"] for blog in response.json["items"]] == ["Fine", "Two"]
+    assert [item["title"] for item in response.json["refused"]] == ["One", "Three"]
+    assert [item["title"] for item in response.json["notes"]] == ["Two"]
 
 
 def test_too_many_outlines(

@@ -66,7 +66,7 @@ def test_opml_export_lists_every_blog(client: FlaskClient, add_blog: Any) -> Non
 def test_opml_export_reads_back_as_the_same_blogs(client: FlaskClient, add_blog: Any) -> None:
     add_three_blogs(add_blog)
 
-    parsed = parse_opml(client.get("/blogroll.opml").data)
+    parsed = parse_opml(client.get("/blogroll.opml").data).blogs
 
     assert parsed == [
         NewBlog(name="alpha log", feed_url="https://alpha.example/atom", tags=[]),
@@ -89,7 +89,7 @@ def test_opml_export_reads_back_as_the_same_blogs(client: FlaskClient, add_blog:
 def test_opml_export_of_an_empty_blogroll_is_valid_opml(client: FlaskClient) -> None:
     data = client.get("/blogroll.opml").data
     assert fromstring(data).find("body") is not None
-    assert parse_opml(data) == []
+    assert parse_opml(data).blogs == []
 
 
 def test_opml_export_leaves_out_characters_xml_cannot_hold(client: FlaskClient, add_blog: Any) -> None:
@@ -97,7 +97,7 @@ def test_opml_export_leaves_out_characters_xml_cannot_hold(client: FlaskClient, 
         "Bell\x07 Labs", feed_url="https://bell.example/feed", site_url=None, description="Ring\x0b ring"
     )
 
-    parsed = parse_opml(client.get("/blogroll.opml").data)
+    parsed = parse_opml(client.get("/blogroll.opml").data).blogs
 
     assert parsed == [
         NewBlog(name="Bell Labs", feed_url="https://bell.example/feed", description="Ring ring", tags=[])
@@ -116,7 +116,7 @@ def test_opml_import_keeps_the_order_of_the_file() -> None:
   <outline text="Fourth" xmlUrl="https://fourth.example/feed" category="/misc/notes"/>
 </body></opml>"""
 
-    assert [(blog.name, list(blog.tags)) for blog in parse_opml(opml)] == [
+    assert [(blog.name, list(blog.tags)) for blog in parse_opml(opml).blogs] == [
         ("First", []),
         ("Second", ["tech"]),
         ("Third", ["python", "tech"]),

@@ -168,7 +168,7 @@ OPERATIONS = (
     ),
     Operation(
         "post", "/api/v1/blogs/import", "importBlogs", "Import an OPML file (idempotent)", 200,
-        "What was added and skipped.", schemas.ImportResult, (401, 409, 413, 415, 422), body=OPML_UPLOAD,
+        "Added, skipped, refused.", schemas.ImportResult, (401, 409, 413, 415, 422), body=OPML_UPLOAD,
     ),
     Operation(
         "get", "/api/v1/entries", "listEntries", "Latest entries, newest first", 200, "A page of entries.",

@@ -29,7 +29,9 @@ from blogroll.schemas import (
     EntryOut,
     EntryQuery,
     Hello,
+    ImportNote,
     ImportResult,
+    RefusedOutline,
 )
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
@@ -118,7 +120,7 @@ def import_blogs() -> Response:
         raise ApiError(422, error.message, error="invalid_opml", details=error.details) from None
     session = get_session()
     try:
-        outcome = blogs.import_blogs(session, parsed)
+        outcome = blogs.import_blogs(session, parsed.blogs)
     except blogs.DuplicateFeed as duplicate:
         raise _conflict(duplicate) from None
     session.commit()
@@ -126,6 +128,8 @@ def import_blogs() -> Response:
         added=len(outcome.added),
         skipped=outcome.skipped,
         items=[BlogOut.of(blog) for blog in outcome.added],
+        refused=[RefusedOutline(**vars(refused)) for refused in parsed.refused],
+        notes=[ImportNote(**vars(note)) for note in parsed.notes],
     )
     return json_response(result)
 
