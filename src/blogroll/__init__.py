@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blogroll.config import Settings, load_settings
+if TYPE_CHECKING:
+    # create_app imports settings itself: pydantic and SQLAlchemy would triple `blogroll --help`.
+    from blogroll.config import Settings
 
 __version__ = version("blogroll")
 
@@ -16,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """The application factory: settings, logging, database, error handlers, blueprints."""
     from blogroll import errors, logs
     from blogroll.api import bp as api_bp
+    from blogroll.config import load_settings
     from blogroll.health import bp as health_bp
     from blogroll.pages import bp as pages_bp
     from blogroll.storage import db
