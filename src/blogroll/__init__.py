@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blogroll.config import Settings, load_settings
 from blogroll.version import __version__
+
+if TYPE_CHECKING:
+    # create_app imports settings itself: pydantic and SQLAlchemy would triple `blogroll --help`.
+    from blogroll.config import Settings
 
 __all__ = ["__version__", "create_app"]
 
@@ -16,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from blogroll import errors, logs, templating, web_sessions
     from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
+    from blogroll.config import load_settings
     from blogroll.health import bp as health_bp
     from blogroll.pages import bp as pages_bp
     from blogroll.storage import db

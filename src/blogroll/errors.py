@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from blogroll.storage.db import database_unavailable
 
 # Re-exported (`as`) for cli.py, which imports it from here until its rewrite imports blogroll.validation.
-from blogroll.validation import validation_details as validation_details
+from blogroll.validation import validation_details
 
 log = logging.getLogger(__name__)
 

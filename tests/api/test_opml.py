@@ -143,7 +143,13 @@ def test_export_round_trips_through_import(client: FlaskClient, auth: Headers, s
     original = _fields(client.get("/api/v1/blogs").json["items"])
     exported = client.get("/blogroll.opml").get_data()
 
-    assert _import(client, auth, exported).json == {"added": 0, "skipped": 4, "items": [], "refused": [], "notes": []}
+    assert _import(client, auth, exported).json == {
+        "added": 0,
+        "skipped": 4,
+        "items": [],
+        "refused": [],
+        "notes": [],
+    }
     for blog in client.get("/api/v1/blogs").json["items"]:
         assert client.delete(f"/api/v1/blogs/{blog['id']}", headers=auth).status_code == 204
     assert _blog_count(session) == 0
@@ -258,10 +264,16 @@ def test_hostile_or_broken_files_are_refused(
     ("outline", "reason"),
     [
         ({"text": "Evil", "xmlUrl": "javascript:alert(1)"}, "must be a web address starting with http://"),
-        ({"text": "Ftp", "xmlUrl": "ftp://files.example/feed"}, "must be a web address starting with http://"),
+        (
+            {"text": "Ftp", "xmlUrl": "ftp://files.example/feed"},
+            "must be a web address starting with http://",
+        ),
         ({"text": "Empty", "xmlUrl": ""}, "must be a web address starting with http://"),
         ({"text": "Relative", "xmlUrl": "/feed.xml"}, "must be a web address starting with http://"),
-        ({"text": "Long", "xmlUrl": "https://ok.example/" + "a" * 2100}, "the feed address (xmlUrl) is too long"),
+        (
+            {"text": "Long", "xmlUrl": "https://ok.example/" + "a" * 2100},
+            "the feed address (xmlUrl) is too long",
+        ),
     ],
 )
 def test_an_outline_with_a_bad_feed_is_refused_alone(

@@ -1,4 +1,8 @@
-"""`blogroll worker` and `blogroll fetch`: the feed worker as a service, and one pass for cron and tests."""
+"""`blogroll worker` and `blogroll fetch`: the feed worker as a service, and one pass for cron and tests.
+
+They sit with the other commands, above the worker: the worker package never imports the CLI. The worker
+itself (httpx, feedparser, SQLAlchemy) is imported when a command runs, not for `--help`.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,16 @@ from typing import TYPE_CHECKING
 import click
 
 from blogroll import logs
-from blogroll.storage import blogs as blog_store
-from blogroll.storage.migrate import is_current
-from blogroll.worker.claim import make_all_due
-from blogroll.worker.runner import Report, Runner
+from blogroll.cli.context import Context, pass_context
 
 if TYPE_CHECKING:
-    from blogroll.cli import Context
-
-
-def _context() -> Context:
-    # Imported here: blogroll.cli imports this module to register the commands.
-    from blogroll.cli import Context
-
-    return click.get_current_context().ensure_object(Context)
+    from blogroll.worker.runner import Report, Runner
 
 
 @click.command()
-def worker() -> None:
+@pass_context
+def worker(context: Context) -> None:
     """Fetch feeds as they fall due, until stopped (SIGTERM or Ctrl-C)."""
-    context = _context()
     runner = _runner(context)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: runner.stop())
@@ -41,9 +35,12 @@ def worker() -> None:
 @click.command()
 @click.option("--blog", "blog_id", type=int, help="Fetch only this blog, now, even if it is not due.")
 @click.option("--once", is_flag=True, help="Only the blogs due now, as the schedule says (for cron).")
-def fetch(blog_id: int | None, once: bool) -> None:
+@pass_context
+def fetch(context: Context, blog_id: int | None, once: bool) -> None:
     """Fetch feeds in one pass and exit: every enabled blog, or with --once only the due ones."""
-    context = _context()
+    from blogroll.storage import blogs as blog_store
+    from blogroll.worker.claim import make_all_due
+
     blog_ids: Collection[int] | None = None
     with context.session() as session:
         if blog_id is not None:
@@ -65,11 +62,15 @@ def fetch(blog_id: int | None, once: bool) -> None:
 
 
 def _runner(context: Context) -> Runner:
+    # Alembic (for the schema check) is imported before logging is set up: as it is imported it logs
+    # each of its plugins at INFO, lines the worker has never shown.
+    import blogroll.storage.migrate  # noqa: F401
+    from blogroll.worker.runner import Runner
+
     settings = context.settings
     logs.configure(settings.log_level)
-    with context.session():
-        if not is_current(context.database.engine):
-            raise click.ClickException("the database schema is not up to date; run `blogroll db upgrade`")
+    if not context.schema_is_current():
+        raise click.ClickException("the database schema is not up to date; run `blogroll db upgrade`")
     return Runner(settings, context.database)
 
 

@@ -1,0 +1,124 @@
+"""`blogroll blogs`: add, list, import and export blogs."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from blogroll.cli.context import Context, pass_context
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+
+@click.group()
+def blogs() -> None:
+    """Add, list, import and export blogs."""
+
+
+@blogs.command("add")
+@click.argument("name")
+@click.argument("feed_url")
+@click.option("--site-url", help="The blog's home page.")
+@click.option("--description", default="", help="A line about the blog.")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for several.")
+@pass_context
+def blogs_add(
+    context: Context,
+    name: str,
+    feed_url: str,
+    site_url: str | None,
+    description: str,
+    tags: tuple[str, ...],
+) -> None:
+    """Add the blog NAME whose feed is at FEED_URL."""
+    from pydantic import ValidationError
+
+    from blogroll.schemas import BlogCreate
+    from blogroll.storage import blogs as blog_store
+
+    try:
+        valid = BlogCreate.model_validate(
+            {
+                "name": name,
+                "feed_url": feed_url,
+                "site_url": site_url,
+                "description": description,
+                "tags": list(tags),
+            }
+        )
+    except ValidationError as error:
+        raise click.ClickException(_validation_lines(error)) from None
+    with context.session() as session:
+        try:
+            blog = blog_store.create_blog(session, blog_store.NewBlog(**valid.model_dump()))
+        except blog_store.DuplicateFeed as duplicate:
+            raise click.ClickException(str(duplicate)) from None
+        click.echo(f"Added blog {blog.id}: {blog.name} ({blog.feed_url})")
+
+
+def _validation_lines(error: ValidationError) -> str:
+    from blogroll.validation import validation_details
+
+    return "; ".join(f"{item['field']}: {item['message']}" for item in validation_details(error))
+
+
+@blogs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, as the API does.")
+@pass_context
+def blogs_list(context: Context, as_json: bool) -> None:
+    """List every blog, alphabetically."""
+    from blogroll.schemas import BlogOut
+    from blogroll.storage import blogs as blog_store
+
+    with context.session() as session:
+        found = blog_store.list_blogs_by_name(session)
+        if as_json:
+            click.echo(json.dumps([BlogOut.of(blog).model_dump(mode="json") for blog in found], indent=2))
+            return
+        for blog in found:
+            state = "" if blog.enabled else "  [paused]"
+            click.echo(f"{blog.id:>5}  {blog.name}  {blog.feed_url}{state}")
+        if not found:
+            click.echo("No blogs yet; add one with `blogroll blogs add NAME FEED_URL`.")
+
+
+@blogs.command("import")
+@click.argument("file", type=click.File("rb"))
+@pass_context
+def blogs_import(context: Context, file: Any) -> None:
+    """Import the blogs of an OPML FILE (`-` for stdin); feeds already known are skipped."""
+    from blogroll.opml import OpmlError, parse_opml
+    from blogroll.storage import blogs as blog_store
+
+    try:
+        parsed = parse_opml(file.read())
+    except OpmlError as error:
+        where = ""
+        if isinstance(error.details, dict) and "line" in error.details:
+            where = f" (line {error.details['line']}, column {error.details['column']})"
+        raise click.ClickException(f"cannot import {file.name}: {error.message}{where}") from None
+    with context.session() as session:
+        outcome = blog_store.import_blogs(session, parsed.blogs)
+    for note in parsed.notes:
+        click.echo(f"  imported {note.title}: {note.note}")
+    for refused in parsed.refused:
+        click.echo(f"  refused {refused.title} ({refused.xml_url}): {refused.reason}")
+    click.echo(
+        f"Imported {len(outcome.added)} blog(s); skipped {outcome.skipped} already known; "
+        f"refused {len(parsed.refused)}."
+    )
+
+
+@blogs.command("export")
+@click.argument("file", type=click.File("wb"), default="-")
+@pass_context
+def blogs_export(context: Context, file: Any) -> None:
+    """Write the blogroll as OPML to FILE (default: stdout)."""
+    from blogroll.opml import render_opml
+    from blogroll.storage import blogs as blog_store
+
+    with context.session() as session:
+        file.write(render_opml(blog_store.list_blogs_by_name(session), title=context.settings.site_title))

@@ -1,0 +1,1 @@
+"""The `blogroll` command, as an operator types it."""
