@@ -140,12 +140,18 @@ def test_export_round_trips_through_import(client: FlaskClient, auth: Headers, s
         },
         headers=auth,
     )
+    unicode = {
+        "name": "Ünïcødé ☃ 𝄞 \U0001f600",
+        "feed_url": "https://ü.example/feed",
+        "tags": ["café", "日本"],
+    }
+    assert client.post("/api/v1/blogs", json=unicode, headers=auth).status_code == 201
     original = _fields(client.get("/api/v1/blogs").json["items"])
     exported = client.get("/blogroll.opml").get_data()
 
     assert _import(client, auth, exported).json == {
         "added": 0,
-        "skipped": 4,
+        "skipped": 5,
         "items": [],
         "refused": [],
         "notes": [],
@@ -156,8 +162,28 @@ def test_export_round_trips_through_import(client: FlaskClient, auth: Headers, s
 
     reimported = _import(client, auth, exported)
 
-    assert reimported.json["added"] == 4
+    assert reimported.json["added"] == 5
     assert _fields(client.get("/api/v1/blogs").json["items"]) == original
+
+
+@pytest.mark.parametrize("character", ["\ufffe", "\uffff", "\ufdd0", "\x00", "\x1b"])
+@pytest.mark.parametrize("field", ["name", "tags", "description"])
+def test_characters_xml_cannot_carry_are_refused_at_input(
+    client: FlaskClient,
+    auth: Headers,
+    storage: Callable[[], Any],
+    expect_error: Callable[..., Any],
+    character: str,
+    field: str,
+) -> None:
+    before = storage()
+    blog: dict[str, Any] = {"name": "Fine", "feed_url": "https://fine.example/feed"}
+    blog[field] = [f"tag{character}"] if field == "tags" else f"a{character}b"
+    body = expect_error(client.post("/api/v1/blogs", json=blog, headers=auth), 422, "validation_failed")
+    assert body["details"][0]["field"] == ("tags.0" if field == "tags" else field)
+    assert storage() == before
+    # So the export stays well-formed XML 1.0, whatever was tried.
+    fromstring(client.get("/blogroll.opml").get_data())
 
 
 def _fields(blogs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
