@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from packaging.markers import Marker
 
@@ -293,6 +294,34 @@ def test_errors_and_probes_are_never_cached(stack: Stack) -> None:
             response = stack.http.get(probe)
             assert response.status_code == 200
             assert cache_status(response) is None, (probe, response.headers)
+
+
+def test_the_admin_pages_work_through_the_proxy_and_are_never_cached(stack: Stack) -> None:
+    """The README's way to make an account, then a browser's sign-in through nginx: no admin answer is
+    stored or served by the micro-cache, with or without a cookie."""
+    password = "a passphrase for the e2e keeper"
+    stack.exec("web", "blogroll", "users", "create", "e2e-keeper", "--password-stdin", input=password + "\n")
+    with httpx.Client(base_url=stack.url(""), timeout=15, trust_env=False) as browser:
+        for _ in range(3):
+            form = browser.get("/admin/login")
+            assert form.status_code == 200
+            assert form.headers["cache-control"] == "no-store"
+            assert cache_status(form) is None, form.headers
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text)
+        assert token, form.text
+        signed_in = browser.post(
+            "/admin/login", data={"csrf_token": token.group(1), "name": "e2e-keeper", "password": password}
+        )
+        assert signed_in.status_code == 302, signed_in.text
+        for _ in range(3):
+            table = browser.get("/admin/")
+            assert table.status_code == 200
+            assert "Signed in as e2e-keeper" in table.text
+            assert cache_status(table) is None, table.headers
+            # Right after, a stranger without the cookie is sent to sign in: nothing was cached.
+            stranger = stack.http.get("/admin/")
+            assert stranger.status_code == 302
+            assert stranger.headers["location"].startswith("/admin/login")
 
 
 # --- Hardening ------------------------------------------------------------------------------------

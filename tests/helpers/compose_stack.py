@@ -142,7 +142,7 @@ class Stack:
         ]
 
     def compose(
-        self, *args: str, check: bool = True, timeout: float = 120
+        self, *args: str, check: bool = True, timeout: float = 120, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         command = self.command(*args)
         result = subprocess.run(
@@ -152,6 +152,7 @@ class Stack:
             capture_output=True,
             text=True,
             timeout=timeout,
+            input=input,
         )
         if check and result.returncode != 0:
             raise StackError(
@@ -184,10 +185,10 @@ class Stack:
             args.append("--volumes")
         self.compose(*args, timeout=180)
 
-    def exec(self, service: str, *command: str, user: str | None = None) -> str:
-        """Runs a command in a running service's container; returns its stdout."""
+    def exec(self, service: str, *command: str, user: str | None = None, input: str | None = None) -> str:
+        """Runs a command in a running service's container (`input` on its stdin); returns its stdout."""
         options = ["--user", user] if user else []
-        return self.compose("exec", "-T", *options, service, *command).stdout
+        return self.compose("exec", "-T", *options, service, *command, input=input).stdout
 
     def logs(self) -> str:
         return self.compose("logs", "--no-color").stdout
