@@ -164,7 +164,7 @@ def seed(
     rng = random.Random(seed_value)
     # Far in the future unless asked: the embedded worker must not try to fetch example.org mid-run.
     due = dt.datetime.now(dt.UTC) + (dt.timedelta(0) if due_now else dt.timedelta(days=365))
-    with database.session() as session:
+    with database.transaction() as session:
         for model in (Entry, BlogTag, Blog, ApiToken):
             session.execute(delete(model))
         session.execute(insert(Blog), blog_rows(rng, blogs, feed_base, due))

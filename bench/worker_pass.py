@@ -26,7 +26,7 @@ from blogroll.storage.db import Database, make_engine
 def make_due(database: Database) -> None:
     from blogroll.worker.claim import make_all_due
 
-    with database.session() as session:
+    with database.transaction() as session:
         make_all_due(session)
 
 
@@ -67,7 +67,7 @@ def naive_pass(database: Database) -> dict[str, object]:
     from blogroll.storage.entries import guid_hash
     from blogroll.storage.models import Blog, Entry
 
-    with database.session() as session:
+    with database.transaction() as session:
         feeds = session.execute(select(Blog.id, Blog.feed_url).order_by(Blog.id)).all()
     new = failed = 0
     started = time.perf_counter()
@@ -80,7 +80,7 @@ def naive_pass(database: Database) -> dict[str, object]:
                 failed += 1
                 continue
             parsed = feedparser.parse(answer.content)
-            with database.session() as session:
+            with database.transaction() as session:
                 for item in parsed.entries:
                     guid = item.get("id") or item.get("link") or item.get("title", "")
                     hashed = guid_hash(guid)

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll.config import Settings, current_settings
 from blogroll.storage import users
-from blogroll.storage.db import close_session, get_database
+from blogroll.storage.db import Database, close_session, get_database
 from blogroll.storage.models import utcnow
 
 COOKIE_NAME = "blogroll_session"
@@ -71,7 +71,7 @@ class DatabaseSessionInterface(SessionInterface):
         database = get_database(app)
         if session.ended:
             if session.session_id:
-                with database.session() as db_session:
+                with database.transaction() as db_session:
                     users.end_session(db_session, session.session_id)
             response.delete_cookie(COOKIE_NAME, path="/")
             return
@@ -81,7 +81,7 @@ class DatabaseSessionInterface(SessionInterface):
             return
         data = json.dumps({key: value for key, value in session.items() if key != "user_id"})
         settings: Settings = app.config["BLOGROLL_SETTINGS"]
-        with database.session() as db_session:
+        with database.transaction() as db_session:
             if session.renew or session.session_id is None:
                 # A new id on every change of who is signed in: a planted id is never promoted.
                 if session.session_id:
@@ -106,9 +106,9 @@ def load() -> ServerSession:
     if current.loaded:
         return current
     database = get_database()
-    with database.sessions() as db_session:
-        if "WTF_CSRF_SECRET_KEY" not in current_app.config:
-            current_app.config["WTF_CSRF_SECRET_KEY"] = users.site_key(db_session, "csrf")
+    if "WTF_CSRF_SECRET_KEY" not in current_app.config:
+        current_app.config["WTF_CSRF_SECRET_KEY"] = _csrf_key(database)
+    with database.read_sessions() as db_session:
         row = None
         if current.session_id:
             row = users.load_session(db_session, current.session_id, rules(current_settings()))
@@ -122,6 +122,15 @@ def load() -> ServerSession:
     current.modified = False
     current.last_seen_at = row.last_seen_at
     return current
+
+
+def _csrf_key(database: Database) -> str:
+    with database.read_sessions() as db_session:
+        key = users.site_key(db_session, "csrf")
+    if key is None:
+        with database.transaction() as db_session:
+            key = users.make_site_key(db_session, "csrf")
+    return key
 
 
 def sign_in(user_id: int) -> None:

@@ -8,11 +8,11 @@ import logging
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from blogroll.storage import users
-from blogroll.storage.models import SignInFailure, User, WebSession, utcnow
+from blogroll.storage.models import SignInFailure, SiteKey, User, WebSession, utcnow
 from blogroll.web_sessions import COOKIE_NAME
 
 from .forms import PASSWORD, csrf_token, form_token, session_cookie, sign_in
@@ -266,3 +266,12 @@ def test_a_sign_in_page_with_errors_shows_them(client: FlaskClient) -> None:
     html = response.get_data(as_text=True)
     assert 'aria-describedby="name-errors"' in html
     assert csrf_token(html)
+
+
+def test_a_database_without_its_site_key_makes_one(app: Flask, session: Session, keeper: User) -> None:
+    """The migration makes the CSRF key; a database emptied by hand gets a new one on first use."""
+    session.execute(delete(SiteKey))
+    session.commit()
+    client = app.test_client()
+    assert sign_in(client) == "/admin/"
+    assert session.scalar(select(func.count()).select_from(SiteKey)) == 1

@@ -41,7 +41,7 @@ def seed(settings: Settings) -> dict[str, int]:
     database = Database(make_engine(settings))
     start = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
     ids = {}
-    with database.session() as session:
+    with database.transaction() as session:
         for name, site, description in [
             ("Alpha", "https://alpha.example/", "Notes on gardening and small tools."),
             ("Beta Writes About Very Long Subjects Indeed", "https://beta.example/", ""),

@@ -82,7 +82,7 @@ def _seed(data_dir: Path) -> None:
 
     settings = make_settings(data_dir=data_dir)
     database = db.Database(db.make_engine(settings))
-    with database.session() as session:
+    with database.transaction() as session:
         blog = create_blog(
             session,
             NewBlog(

@@ -28,7 +28,7 @@ def test_a_read_on_postgresql_holds_no_transaction_and_a_write_does(settings: Se
     queries; a write still runs in one transaction, committed or rolled back whole."""
     database = db.Database(db.make_engine(settings))
     try:
-        with database.sessions() as reading:
+        with database.read_sessions() as reading:
             reading.execute(select(Blog.id)).all()
             read_state = server_state(database.engine, reading)
         with database.write_sessions() as writing:

@@ -44,7 +44,7 @@ class Harness:
         self.settings = worker_settings(self.database_url, **overrides)
 
     def add_blog(self, feed_url: str, name: str = "A blog") -> int:
-        with self.database.session() as session:
+        with self.database.transaction() as session:
             return create_blog(session, NewBlog(name=name, feed_url=feed_url)).id
 
     def runner(self, backend: GuardedBackend | None = None, **overrides: Any) -> Runner:
@@ -62,20 +62,20 @@ class Harness:
             runner.close()
 
     def make_due(self, blog_id: int) -> None:
-        with self.database.session() as session:
+        with self.database.transaction() as session:
             blog = session.get(Blog, blog_id)
             assert blog is not None
             make_due(session, blog)
 
     def blog(self, blog_id: int) -> Blog:
-        with self.database.sessions() as session:
+        with self.database.read_sessions() as session:
             blog = session.get(Blog, blog_id)
             assert blog is not None
             return blog
 
     def entries(self, blog_id: int) -> list[Entry]:
         """The blog's entries as the pages list them: newest first."""
-        with self.database.sessions() as session:
+        with self.database.read_sessions() as session:
             query = (
                 select(Entry)
                 .where(Entry.blog_id == blog_id)

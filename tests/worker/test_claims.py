@@ -47,7 +47,7 @@ def test_only_enabled_blogs_that_are_due_are_claimed(harness: Harness, feed_serv
     due = harness.add_blog(feed_server.url("/due.xml"))
     later = harness.add_blog(feed_server.url("/later.xml"))
     disabled = harness.add_blog(feed_server.url("/disabled.xml"))
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         session.execute(update(Blog).where(Blog.id == later).values(next_fetch_at=utcnow() + LEASE))
         session.execute(update(Blog).where(Blog.id == disabled).values(enabled=False))
 
@@ -76,7 +76,7 @@ def test_a_crashed_workers_claims_expire(harness: Harness, feed_server: FeedServ
 
     assert fresh.blog_id == stale.blog_id == blog_id
     # Should the first worker come back, it writes nothing: the blog is the second one's now.
-    with pytest.raises(ClaimLost), harness.database.session() as session:
+    with pytest.raises(ClaimLost), harness.database.transaction() as session:
         store_failure(session, stale, FetchError("late"), settings=harness.settings, now=utcnow())
     blog = harness.blog(blog_id)
     assert (blog.consecutive_errors, blog.last_error, blog.claimed_until) == (0, None, fresh.until)
@@ -130,17 +130,17 @@ def test_304s_stored_together_write_nothing_if_one_claim_was_lost(
     ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(3)]
     claims = claim_due(harness.database, limit=3, lease=LEASE, owner=OWNER)
     # The last blog's lease ran out and another worker holds it now.
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         session.execute(update(Blog).where(Blog.id == ids[2]).values(claimed_until=utcnow() + 2 * LEASE))
     answer = FeedResponse(304, "", None, b"", None, '"v2"', None)
     answered = [(claim, answer) for claim in claims]
 
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         stored = store_not_modified_many(session, answered, settings=harness.settings, now=utcnow())
 
     assert not stored
     assert [harness.blog(blog_id).last_status for blog_id in ids] == [None, None, None]
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         stored = store_not_modified_many(session, answered[:2], settings=harness.settings, now=utcnow())
     assert stored
     assert [(harness.blog(blog_id).last_status, harness.blog(blog_id).etag) for blog_id in ids] == [
@@ -153,10 +153,10 @@ def test_304s_stored_together_write_nothing_if_one_claim_was_lost(
 def test_a_deleted_blogs_result_is_dropped(harness: Harness, feed_server: FeedServer) -> None:
     blog_id = harness.add_blog(feed_server.url("/feed.xml"))
     [claim] = claim_due(harness.database, limit=1, lease=LEASE, owner=OWNER)
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         session.delete(session.get(Blog, blog_id))
 
-    with pytest.raises(ClaimLost), harness.database.session() as session:
+    with pytest.raises(ClaimLost), harness.database.transaction() as session:
         store_failure(session, claim, FetchError("late"), settings=harness.settings, now=utcnow())
 
 

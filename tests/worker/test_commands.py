@@ -49,7 +49,7 @@ def cli(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> An
 
 
 def schedule_later(harness: Harness, blog_id: int) -> None:
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         later = utcnow().replace(year=2100)
         session.execute(update(Blog).where(Blog.id == blog_id).values(next_fetch_at=later))
 
@@ -71,7 +71,7 @@ def test_fetch_fetches_every_enabled_blog_now(harness: Harness, feed_server: Fee
     later = harness.add_blog(feed_server.route("/later.xml", Reply(body=RSS20)))
     schedule_later(harness, later)
     disabled = harness.add_blog(feed_server.route("/disabled.xml", Reply(body=RSS20)))
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         session.execute(update(Blog).where(Blog.id == disabled).values(enabled=False))
 
     result = cli("fetch")
@@ -102,7 +102,7 @@ def test_refresh_makes_a_blog_due_for_the_worker(harness: Harness, feed_server: 
     harness.fetch()
     feed["reply"] = Reply(body=rss(("two", "Two"), ("one", "One")))
     assert harness.fetch().outcomes == [], "not due yet"
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         _row, token = create_token(session, "refresher")
     app = create_app(harness.settings)
     client = app.test_client()
@@ -122,7 +122,7 @@ def test_refresh_makes_a_blog_due_for_the_worker(harness: Harness, feed_server: 
 def test_refresh_re_enables_a_gone_blog(harness: Harness, feed_server: FeedServer) -> None:
     blog_id = harness.add_blog(feed_server.route("/feed.xml", Reply(status=410)))
     harness.fetch()
-    with harness.database.session() as session:
+    with harness.database.transaction() as session:
         _row, token = create_token(session, "refresher")
     app = create_app(harness.settings)
     feed_server.route("/feed.xml", Reply(body=RSS20))

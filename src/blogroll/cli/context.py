@@ -70,7 +70,7 @@ class Context:
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
-            with self.database.session() as session:
+            with self.database.transaction() as session:
                 yield session
         except SQLAlchemyError as error:
             raise DatabaseProblem(database_problem(error, self.settings)) from None

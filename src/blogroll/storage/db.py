@@ -122,18 +122,19 @@ _PING_THREADS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name
 
 
 class Database:
-    """The engine and the session factory a process uses; tests rebind `sessions` to a transaction."""
+    """A process's engine and its session factories: `read_sessions` for requests that only read,
+    `write_sessions` for the others, and `transaction()` for a unit of work outside a request."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.sessions: sessionmaker[Session] = sessionmaker(_for_reads(engine), expire_on_commit=False)
+        self.read_sessions: sessionmaker[Session] = sessionmaker(_for_reads(engine), expire_on_commit=False)
         self.write_sessions: sessionmaker[Session] = sessionmaker(
             engine.execution_options(**{WRITES: True}), expire_on_commit=False
         )
 
     def use_sessions(self, sessions: sessionmaker[Session]) -> None:
         """Routes every session, reading or writing, through `sessions` (tests: a rolled-back one)."""
-        self.sessions = self.write_sessions = sessions
+        self.read_sessions = self.write_sessions = sessions
 
     def ping(self, timeout: float) -> None:
         """Raises unless the database answers a trivial query within `timeout` seconds.
@@ -148,11 +149,11 @@ class Database:
             raise DatabaseTimeout(f"no answer within {timeout:g} s") from None
 
     def _select_one(self) -> None:
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             session.execute(text("SELECT 1"))
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
         """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
         with self.write_sessions() as session, session.begin():
             yield session
@@ -184,7 +185,7 @@ def get_session() -> Session:
     if "db_session" not in g:
         database = get_database()
         writes = request.method not in ("GET", "HEAD", "OPTIONS")
-        g.db_session = database.write_sessions() if writes else database.sessions()
+        g.db_session = database.write_sessions() if writes else database.read_sessions()
     session: Session = g.db_session
     return session
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -224,9 +225,20 @@ def delete_expired_sessions(session: Session, rules: SessionRules, now: dt.datet
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def site_key(session: Session, name: str) -> str:
-    """A key the migrations made (see SiteKey); raises LookupError if the schema predates it."""
-    value = session.scalar(select(SiteKey.value).where(SiteKey.name == name))
-    if value is None:
-        raise LookupError(f"no site key {name!r}; run `blogroll db upgrade`")
+def site_key(session: Session, name: str) -> str | None:
+    """A key the site signs with (see SiteKey), or None if there is none yet."""
+    return session.scalar(select(SiteKey.value).where(SiteKey.name == name))
+
+
+def make_site_key(session: Session, name: str) -> str:
+    """The key, made at random if the database has none (the migration makes one; a database emptied
+    by hand has none). Two processes racing here agree on whichever key was stored first."""
+    with suppress(KeyTaken), savepoint(session, KeyTaken):
+        session.add(SiteKey(name=name, value=secrets.token_hex(32)))
+    value = site_key(session, name)
+    assert value is not None
     return value
+
+
+class KeyTaken(Exception):
+    """Another process stored the key first."""

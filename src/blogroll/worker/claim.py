@@ -71,7 +71,7 @@ def claim_due(
     until = lease_time(now, lease)
     held = {"claimed_until": until, "claimed_by": owner}
     conditions = _claimable(now, due_by or now, blog_ids)
-    with database.session() as session:
+    with database.transaction() as session:
         if session.get_bind().dialect.name == "sqlite":
             rows = _claim_with_update(session, conditions, limit, held)
         else:
@@ -93,7 +93,7 @@ def release(database: Database, claims: Sequence[Claim]) -> None:
     """Gives blogs back unfetched (the worker is stopping), so another worker can take them now."""
     if not claims:
         return
-    with database.session() as session:
+    with database.transaction() as session:
         for claim in claims:
             session.execute(
                 update(Blog)
@@ -116,7 +116,7 @@ def take_back(database: Database, owner: str) -> int:
     """Frees the claims a worker of this name left behind, as a starting worker: they belong to an
     earlier run of it that was killed, so they need not wait for their lease to run out. (Another
     process running under the same name only loses results: its writes check their claim.)"""
-    with database.session() as session:
+    with database.transaction() as session:
         result = session.execute(
             update(Blog)
             .where(Blog.claimed_by == owner, Blog.claimed_until.is_not(None))

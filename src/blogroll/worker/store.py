@@ -124,7 +124,7 @@ def _write_one(database: Database, fetched: Fetched, settings: Settings) -> Outc
         return Outcome(claim, "failed", error=str(fetched.error))
     assert response is not None
     now = utcnow()
-    with database.session() as session:
+    with database.transaction() as session:
         if response.not_modified:
             return _write_not_modified(session, claim, response, settings, now)
         stored = store_feed(session, claim, response, fetched.entries, settings=settings, now=now)
@@ -133,7 +133,7 @@ def _write_one(database: Database, fetched: Fetched, settings: Settings) -> Outc
 
 
 def _write_failure(database: Database, claim: Claim, error: Failure, settings: Settings) -> None:
-    with database.session() as session:
+    with database.transaction() as session:
         store_failure(session, claim, error, settings=settings, now=utcnow())
 
 
@@ -144,7 +144,7 @@ def _store_not_modified_together(
     one per blog, which tells which claims were lost."""
     now = utcnow()
     answered = [(fetched.claim, fetched.response) for fetched in finished if fetched.response]
-    with database.session() as session:
+    with database.transaction() as session:
         if store_not_modified_many(session, answered, settings=settings, now=now):
             for claim, _response in answered:
                 log.info("blog %d %s: not modified", claim.blog_id, claim.feed_url)
