@@ -2,9 +2,11 @@
 pages share, so that all three accept the same blogs and find feeds the same way.
 
 When the feed or the name is missing, the address given (the feed, else the site) is fetched and its
-feed found with `blogroll.discovery`. That fetch happens while the client waits, so it is bounded
-more tightly than a worker's fetch: `DISCOVERY_SECONDS` for the whole search, which can run over by
-one fetch's own limit (also `DISCOVERY_SECONDS` at most), so well inside the proxy's 30 s.
+feed found with `blogroll.discovery`. That happens while the client waits (a blocking fetch inside
+the request, as the API documents), so it is bounded more tightly than a worker's fetch: the search
+stops starting fetches after `DISCOVERY_SECONDS`, each fetch also stops after `DISCOVERY_SECONDS`, and
+no single connect or read waits longer than `DISCOVERY_WAIT`. At worst 8 + 8 + 4 = 20 s, inside the
+proxy's 30 s and gunicorn's 60 s.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ if TYPE_CHECKING:
     from blogroll.config import Settings
     from blogroll.worker.fetch import GuardedBackend
 
-# Seconds a discovery may search in all while someone waits for the answer.
-DISCOVERY_SECONDS = 12.0
+# Seconds a discovery (and each of its fetches) may take while someone waits for the answer, and
+# the longest one connect or read may wait.
+DISCOVERY_SECONDS = 8.0
+DISCOVERY_WAIT = 4.0
 # What a Name may not hold (see schemas.Name), taken out of a title found on the web.
 _UNNAMEABLE = re.compile(r"[\x00-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 _NAME = TypeAdapter(Name)
@@ -103,5 +107,10 @@ def _new_blog(valid: BlogCreate) -> NewBlog:
 
 
 def _while_waiting(settings: Settings) -> Settings:
-    limit = min(settings.fetch_total_timeout, DISCOVERY_SECONDS)
-    return settings.model_copy(update={"fetch_total_timeout": limit})
+    """The worker's fetch settings, with its time limits cut to what a waiting client can bear."""
+    limits = {
+        "fetch_total_timeout": min(settings.fetch_total_timeout, DISCOVERY_SECONDS),
+        "fetch_connect_timeout": min(settings.fetch_connect_timeout, DISCOVERY_WAIT),
+        "fetch_read_timeout": min(settings.fetch_read_timeout, DISCOVERY_WAIT),
+    }
+    return settings.model_copy(update=limits)

@@ -13,7 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from blogroll import schemas
 from blogroll.api import bp
-from blogroll.storage.models import MAX_ID
+from blogroll.storage.models import MAX_ID, NAME_LENGTH
 from blogroll.version import __version__
 
 REF = "#/components/schemas/{model}"
@@ -143,11 +143,12 @@ OPML_UPLOAD = {
     },
 }
 CREATE_BLOG = (
-    "Give `feed_url`, or only `site_url`: then Blogroll fetches that page (with the worker's guard "
-    "against private addresses, its size cap and shorter time limits, while the request waits) and "
-    "finds its feed; a `site_url` that is itself a feed is taken as the feed. Without `name`, the feed "
-    "is fetched for its title; the name is the feed's title, else the page's `<title>`, cut to 200 "
-    "characters. Only RSS and Atom feeds are taken: a JSON Feed is refused with `no_feed_found`."
+    "Give `feed_url`, or only `site_url`: then Blogroll fetches that page and finds its feed (with the "
+    "worker's guard against private addresses and its size cap; the request waits for it, 20 s at "
+    "most). A `site_url` that is itself a feed is taken as the feed. Without `name`, the feed is "
+    "fetched for its title (a `feed_url` that is a web page is then refused): the name is the feed's "
+    f"title, else the page's `<title>`, cut to {NAME_LENGTH} characters. Only RSS and Atom feeds are "
+    "taken: a JSON Feed is refused with `no_feed_found`."
 )
 CREATE_BLOG_422 = (
     "A field is not valid, or neither `feed_url` nor `site_url` was given (`validation_failed`, "
