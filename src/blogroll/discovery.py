@@ -119,6 +119,11 @@ class Discovery:
     reason: str
 
     @property
+    def address_is_feed(self) -> bool:
+        """Whether the address given was itself the feed, rather than a page that leads to one."""
+        return bool(self.candidates) and self.candidates[0].found == "address"
+
+    @property
     def name(self) -> str:
         """The blog's default name: the feed's title, else the page's title, else the host name."""
         site = self.site_url or self.feed_url

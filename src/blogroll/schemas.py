@@ -16,7 +16,10 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     UrlConstraints,
+    ValidationError,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from blogroll.formats import WEB_SCHEMES, rfc3339
 from blogroll.storage.models import MAX_ID, NAME_LENGTH, TAG_LENGTH, URL_LENGTH
@@ -112,22 +115,53 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class BlogCreate(Strict):
-    name: Name
-    feed_url: WebUrl = Field(description="The blog's RSS or Atom feed; unique in the blogroll.")
-    site_url: WebUrl | None = Field(default=None, description="The blog's home page.")
-    description: Description = ""
-    tags: Tags = Field(default_factory=list)
-
-
 def _absent(description: str | None = None) -> Any:
-    """The default of a PATCH field the client left out: None, which the client may not send itself
-    and which the schema does not mention (`exclude_unset` keeps it out of storage)."""
+    """The default of a field the client may leave out but not send as null: None, which the schema
+    does not mention (for a PATCH, `exclude_unset` keeps it out of storage)."""
     return Field(default=None, description=description, json_schema_extra=_without_default)
 
 
 def _without_default(schema: dict[str, Any]) -> None:
     del schema["default"]
+
+
+# What the 422 says when a new blog has no address at all, beside each field that could give one.
+NO_ADDRESS = "give feed_url, or site_url for Blogroll to find the site's feed"
+
+
+class BlogCreate(Strict):
+    """A new blog: its feed, or only its site's address, from which Blogroll finds the feed. At least
+    one of feed_url and site_url is required."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["feed_url"]},
+                {"required": ["site_url"], "properties": {"site_url": {"type": "string"}}},
+            ]
+        }
+    )
+
+    name: Name = _absent("Default: the feed's title, else the site page's <title>, else its host name.")
+    feed_url: WebUrl = _absent(
+        "The blog's RSS or Atom feed; unique in the blogroll. Without it, the feed is found from site_url."
+    )
+    site_url: WebUrl | None = Field(
+        default=None,
+        description="The blog's home page. Given without feed_url, Blogroll fetches it and finds its "
+        "feed (a site_url that is itself a feed is taken as the feed).",
+    )
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_an_address(self) -> BlogCreate:
+        if self.feed_url is None and self.site_url is None:
+            problem = PydanticCustomError("missing", NO_ADDRESS)
+            fields = ("feed_url", "site_url")
+            problems = [InitErrorDetails(type=problem, loc=(field,), input=None) for field in fields]
+            raise ValidationError.from_exception_data("BlogCreate", problems)
+        return self
 
 
 class BlogUpdate(Strict):

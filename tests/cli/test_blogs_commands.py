@@ -12,6 +12,8 @@ from pydantic import TypeAdapter
 from blogroll.opml import parse_opml
 from blogroll.schemas import Tag
 from blogroll.storage.blogs import NewBlog
+from tests.discovery.feeds import RSS_TYPE, page, rss
+from tests.helpers.feed_server import FeedServer, Reply
 
 from .invoke import Blogroll
 
@@ -130,6 +132,101 @@ def test_invalid_blogs_are_refused_in_one_readable_line(
     assert result.exit_code == 1
     assert result.output == message
     assert blogroll("blogs", "list", "--json").output == "[]\n"
+
+
+POSTS = [("A post", "Tue, 06 Jan 2026 10:00:00 GMT")]
+
+
+def _serve_site(feed_server: FeedServer) -> tuple[str, str]:
+    """A site whose page links its RSS feed, on the fixture server; returns (site, feed)."""
+    feed = feed_server.route(
+        "/feed.xml", Reply(body=rss("Ann's notes", POSTS), headers={"Content-Type": RSS_TYPE})
+    )
+    link = '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+    site = feed_server.route("/", Reply(body=page(f"<title>Ann</title>{link}")))
+    return site, feed
+
+
+def test_blogs_add_by_site_address_finds_the_feed(
+    blogroll: Blogroll, migrated: None, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLOGROLL_ALLOW_PRIVATE_FEEDS", "true")
+    site, feed = _serve_site(feed_server)
+
+    result = blogroll("blogs", "add", site, "--tag", "Python")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Found the feed {feed}: the feed the page links.\nAdded blog 1: Ann's notes ({feed})\n"
+    )
+    [blog] = json.loads(blogroll("blogs", "list", "--json").output)
+    assert (blog["name"], blog["site_url"], blog["feed_url"], blog["tags"]) == (
+        "Ann's notes",
+        site,
+        feed,
+        ["python"],
+    )
+
+
+def test_blogs_add_by_site_address_takes_a_name(
+    blogroll: Blogroll, migrated: None, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLOGROLL_ALLOW_PRIVATE_FEEDS", "true")
+    site, feed = _serve_site(feed_server)
+
+    result = blogroll("blogs", "add", site, "--name", "Ann")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"Added blog 1: Ann ({feed})"
+
+
+def test_blogs_add_by_site_address_without_a_feed_says_why(
+    blogroll: Blogroll, migrated: None, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLOGROLL_ALLOW_PRIVATE_FEEDS", "true")
+    site = feed_server.route("/", Reply(body=page("<title>Nothing</title>")))
+
+    result = blogroll("blogs", "add", site)
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: no feed found at {site}: the page links no feed, "
+        "and none of /feed, /feed.xml, /rss.xml, /atom.xml, /index.xml is one\n"
+    )
+    assert blogroll("blogs", "list", "--json").output == "[]\n"
+
+
+def test_blogs_add_by_site_address_refuses_a_private_one_by_default(
+    blogroll: Blogroll, migrated: None, feed_server: FeedServer
+) -> None:
+    site, _feed = _serve_site(feed_server)
+
+    result = blogroll("blogs", "add", site)
+
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: no feed found at {site}: the page could not be fetched: ")
+    assert feed_server.hits == {}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["Alpha", "https://alpha.example/feed", "--name", "Beta"],
+            "Error: give the name once: as NAME, or with --name and URL alone",
+        ),
+        (
+            ["https://alpha.example/", "--site-url", "https://alpha.example/"],
+            "Error: with URL alone, URL is the site's address: leave out --site-url",
+        ),
+    ],
+)
+def test_blogs_add_refuses_a_name_or_site_given_twice(
+    blogroll: Blogroll, migrated: None, arguments: list[str], message: str
+) -> None:
+    result = blogroll("blogs", "add", *arguments)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == message
 
 
 OPML = """<?xml version="1.0" encoding="utf-8"?>

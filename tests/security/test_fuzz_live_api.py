@@ -3,6 +3,8 @@
 Each operation of the document gets schema-valid and schema-invalid requests, with a write token, and
 every default check of schemathesis: server errors, status codes, content types, response schemas and
 headers, invalid data rejected, valid data accepted, auth not ignored, unsupported methods refused.
+A new blog that needs its feed found is sent to loopback (tests/helpers/fuzzing.py), where the server
+refuses to look: valid data then gets the documented 422 `no_feed_found`, and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.schemas import BaseSchema
 
-from tests.helpers.fuzzing import documented_operations, is_opaque
+from tests.helpers.fuzzing import documented_operations, is_opaque, runs_discovery
 from tests.helpers.live_server import LiveServer
 
 # Examples per operation and mode: under a minute for the whole run on two cores (300 took two).
@@ -38,7 +40,9 @@ def test_api_answers_as_documented(
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
     def check(case: Case[Any]) -> None:
         excluded = [positive_data_acceptance] if is_opaque(case) else []
-        case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
+        response = case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
+        if runs_discovery(case) and mode is GenerationMode.POSITIVE:
+            assert (response.status_code, response.json()["error"]) == (422, "no_feed_found")
 
     check()
     assert "Traceback" not in live_server.output()

@@ -11,6 +11,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll.admin import bp
 from blogroll.admin.forms import ActionForm, BlogForm
+from blogroll.config import current_settings
+from blogroll.discovery import NoFeedFound
+from blogroll.new_blogs import prepare_blog
 from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
 from blogroll.storage.db import get_session
@@ -49,18 +52,37 @@ def blog_list() -> str:
 
 @bp.route("/blogs/new", methods=["GET", "POST"])
 def blog_new() -> BaseResponse | tuple[str, int]:
+    """Adds a blog. Given its feed and name, at once; otherwise (or on "Find feed") its feed is
+    found and previewed first, and the preview's Save posts back exactly what it shows."""
     form = BlogForm()
     if form.validate_on_submit():
         values = _blog_values(form)
         paused = values.pop("enabled") is False
+        # A field left empty is a field not given, for discovery to fill in.
+        values = {name: value for name, value in values.items() if not _blank(value)}
+        preview = request.form.get("step") == "find" or not {"name", "feed_url"} <= values.keys()
         try:
-            valid = BlogCreate.model_validate(values)
+            prepared = prepare_blog(
+                BlogCreate.model_validate(values), current_settings(), always_discover=preview
+            )
         except ValidationError as error:
             _attach(form, error)
+        except NoFeedFound as missing:
+            field = form.feed_url if "feed_url" in values else form.site_url
+            field.errors = [*field.errors, str(missing)]
         else:
+            if preview:
+                page = render_template(
+                    "admin/blog_preview.html",
+                    form=form,
+                    blog=prepared.blog,
+                    found=prepared.discovery,
+                    paused=paused,
+                )
+                return page, 200
             session = get_session()
             try:
-                blog = blogs.create_blog(session, blogs.NewBlog(**valid.model_dump()))
+                blog = blogs.create_blog(session, prepared.blog)
             except blogs.DuplicateFeed:
                 form.feed_url.errors = [*form.feed_url.errors, "Another blog already has this feed address."]
             else:
@@ -159,6 +181,10 @@ def _blog_values(form: BlogForm) -> dict[str, Any]:
         "tags": tags,
         "enabled": not form.paused.data,
     }
+
+
+def _blank(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def _attach(form: BlogForm, error: ValidationError) -> None:

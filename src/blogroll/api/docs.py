@@ -13,7 +13,7 @@ from pydantic.json_schema import models_json_schema
 
 from blogroll import schemas
 from blogroll.api import bp
-from blogroll.storage.models import MAX_ID
+from blogroll.storage.models import MAX_ID, NAME_LENGTH
 from blogroll.version import __version__
 
 REF = "#/components/schemas/{model}"
@@ -39,7 +39,13 @@ def _json(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": _ref(model)}}
 
 
-def _responses(status: int, description: str, model: type[BaseModel] | None, *errors: int) -> dict[str, Any]:
+def _responses(
+    status: int,
+    description: str,
+    model: type[BaseModel] | None,
+    *errors: int,
+    notes: dict[int, str] | None = None,
+) -> dict[str, Any]:
     responses: dict[str, Any] = {str(status): {"description": description}}
     if model is not None:
         responses[str(status)]["content"] = _json(model)
@@ -47,7 +53,7 @@ def _responses(status: int, description: str, model: type[BaseModel] | None, *er
     limited = (429,) if 401 in errors else ()
     for code in (*errors, *limited, 503):
         responses[str(code)] = {
-            "description": ERROR_STATUSES[code],
+            "description": (notes or {}).get(code, ERROR_STATUSES[code]),
             "content": _json(schemas.Error),
         }
     return responses
@@ -97,9 +103,14 @@ class Operation:
     body: type[BaseModel] | dict[str, Any] | None = None
     # A success body that is no schema of ours (the document itself): then no error answers are listed.
     content: dict[str, Any] | None = None
+    # What the summary leaves out, and error answers this operation gives for reasons of its own.
+    details: str | None = None
+    notes: dict[int, str] | None = None
 
     def describe(self) -> dict[str, Any]:
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary}
+        if self.details is not None:
+            operation["description"] = self.details
         if self.query is not None:
             operation["parameters"] = _query(self.query)
         if 401 in self.errors:
@@ -112,7 +123,7 @@ class Operation:
 
     def _answers(self) -> dict[str, Any]:
         if self.content is None:
-            return _responses(self.status, self.description, self.model, *self.errors)
+            return _responses(self.status, self.description, self.model, *self.errors, notes=self.notes)
         return {str(self.status): {"description": self.description, "content": self.content}}
 
 
@@ -131,6 +142,19 @@ OPML_UPLOAD = {
         }
     },
 }
+CREATE_BLOG = (
+    "Give `feed_url`, or only `site_url`: then Blogroll fetches that page and finds its feed (with the "
+    "worker's guard against private addresses and its size cap; the request waits for it, 20 s at "
+    "most). A `site_url` that is itself a feed is taken as the feed. Without `name`, the feed is "
+    "fetched for its title (a `feed_url` that is a web page is then refused): the name is the feed's "
+    f"title, else the page's `<title>`, cut to {NAME_LENGTH} characters. Only RSS and Atom feeds are "
+    "taken: a JSON Feed is refused with `no_feed_found`."
+)
+CREATE_BLOG_422 = (
+    "A field is not valid, or neither `feed_url` nor `site_url` was given (`validation_failed`, "
+    "`details` names each field); or no feed could be found (`no_feed_found`, the `message` names "
+    "the address and says why, `details` lists the addresses tried)."
+)
 # Every operation, in the order the document lists them; a `{name}` in a path is an id parameter.
 OPERATIONS = (
     Operation("get", "/api/v1/", "hello", "Greeting and version", 200, "The greeting.", schemas.Hello),
@@ -149,6 +173,7 @@ OPERATIONS = (
     Operation(
         "post", "/api/v1/blogs", "createBlog", "Add a blog", 201, "The blog, due for its first fetch.",
         schemas.BlogOut, (400, 401, 409, 413, 415, 422), body=schemas.BlogCreate,
+        details=CREATE_BLOG, notes={422: CREATE_BLOG_422},
     ),
     Operation(
         "get", "/api/v1/blogs/{blog_id}", "getBlog", "One blog with its fetch state", 200, "The blog.",

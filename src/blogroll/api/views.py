@@ -17,7 +17,9 @@ from blogroll.api.requests import (
     require_token,
 )
 from blogroll.config import current_settings
+from blogroll.discovery import NoFeedFound
 from blogroll.errors import ApiError
+from blogroll.new_blogs import prepare_blog
 from blogroll.opml import OpmlError, parse_opml
 from blogroll.schemas import (
     BlogCreate,
@@ -62,10 +64,14 @@ def list_blogs() -> Response:
 @bp.post("/blogs")
 @require_token
 def create_blog() -> Response:
-    new = json_body(BlogCreate)
+    """Adds a blog; without feed_url (or name) the feed is found first, while the client waits."""
+    try:
+        prepared = prepare_blog(json_body(BlogCreate), current_settings())
+    except NoFeedFound as missing:
+        raise _no_feed(missing) from None
     session = get_session()
     try:
-        blog = blogs.create_blog(session, blogs.NewBlog(**new.model_dump()))
+        blog = blogs.create_blog(session, prepared.blog)
     except blogs.DuplicateFeed as duplicate:
         raise _conflict(duplicate) from None
     session.commit()
@@ -170,6 +176,15 @@ def _blog_or_404(blog_id: int) -> Blog:
     if blog is None:
         raise ApiError(404, f"there is no blog with id {blog_id}")
     return blog
+
+
+def _no_feed(missing: NoFeedFound) -> ApiError:
+    candidates = [
+        {"url": candidate.url, "found": candidate.found, "outcome": candidate.outcome}
+        for candidate in missing.candidates
+    ]
+    details = {"url": missing.url, "reason": missing.reason, "candidates": candidates}
+    return ApiError(422, str(missing), error=missing.error, details=details)
 
 
 def _conflict(duplicate: blogs.DuplicateFeed) -> ApiError:

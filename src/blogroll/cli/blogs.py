@@ -19,41 +19,53 @@ def blogs() -> None:
 
 
 @blogs.command("add")
-@click.argument("name")
-@click.argument("feed_url")
+@click.argument("name_or_url", metavar="URL | NAME FEED_URL")
+@click.argument("feed_url", required=False, metavar="")
+@click.option("--name", "given_name", help="The blog's name, with URL alone (default: the feed's title).")
 @click.option("--site-url", help="The blog's home page.")
 @click.option("--description", default="", help="A line about the blog.")
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for several.")
 @pass_context
 def blogs_add(
     context: Context,
-    name: str,
-    feed_url: str,
+    name_or_url: str,
+    feed_url: str | None,
+    given_name: str | None,
     site_url: str | None,
     description: str,
     tags: tuple[str, ...],
 ) -> None:
-    """Add the blog NAME whose feed is at FEED_URL."""
+    """Add a blog by its site's address URL (or its feed's), its feed found by fetching it; or
+    add the blog NAME whose feed is at FEED_URL, fetching nothing."""
     from pydantic import ValidationError
 
+    from blogroll.discovery import NoFeedFound
+    from blogroll.new_blogs import prepare_blog
     from blogroll.schemas import BlogCreate
     from blogroll.storage import blogs as blog_store
 
+    values: dict[str, Any] = {"description": description, "tags": list(tags)}
+    if feed_url is None:
+        if site_url is not None:
+            raise click.UsageError("with URL alone, URL is the site's address: leave out --site-url")
+        values["site_url"] = name_or_url
+        if given_name is not None:
+            values["name"] = given_name
+    else:
+        if given_name is not None:
+            raise click.UsageError("give the name once: as NAME, or with --name and URL alone")
+        values.update(name=name_or_url, feed_url=feed_url, site_url=site_url)
     try:
-        valid = BlogCreate.model_validate(
-            {
-                "name": name,
-                "feed_url": feed_url,
-                "site_url": site_url,
-                "description": description,
-                "tags": list(tags),
-            }
-        )
+        prepared = prepare_blog(BlogCreate.model_validate(values), context.settings)
     except ValidationError as error:
         raise click.ClickException(_validation_lines(error)) from None
+    except NoFeedFound as missing:
+        raise click.ClickException(str(missing)) from None
+    if prepared.discovery is not None:
+        click.echo(f"Found the feed {prepared.discovery.feed_url}: {prepared.discovery.reason}.")
     with context.session() as session:
         try:
-            blog = blog_store.create_blog(session, blog_store.NewBlog(**valid.model_dump()))
+            blog = blog_store.create_blog(session, prepared.blog)
         except blog_store.DuplicateFeed as duplicate:
             raise click.ClickException(str(duplicate)) from None
         click.echo(f"Added blog {blog.id}: {blog.name} ({blog.feed_url})")
