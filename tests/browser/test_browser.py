@@ -7,30 +7,21 @@ desktop widths are saved in the test's tmp folder, for people to look at.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from blogroll import create_app
 from blogroll.config import Settings
 from blogroll.storage.blogs import NewBlog, create_blog
-from blogroll.storage.db import Database, get_database, make_engine
+from blogroll.storage.db import Database, make_engine
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import Entry
-from tests.helpers.prerequisites import require
+
+from .chromium import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-TIMEOUT_MS = 15_000
 
 LONG_WORD = "Supercalifragilisticexpialidocious" * 4
 WIDE_TABLE = "<table><tr>" + "".join(f"<td>column-number-{n}</td>" for n in range(12)) + "</tr></table>"
@@ -88,69 +79,15 @@ def seed(settings: Settings) -> dict[str, int]:
 
 
 @pytest.fixture
-def live_server(sqlite_settings: Settings) -> Iterator[tuple[str, dict[str, int]]]:
-    """The app in a real threaded HTTP server on a free port; yields its base URL and the blog ids."""
-    ids = seed(sqlite_settings)
-    app = create_app(sqlite_settings.model_copy(update={"greeting": "Hello from the browser test!"}))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", ids
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    get_database(app).engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require(CHROMIUM is not None, "the browser test needs Chromium: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    """`open_page(url, viewport)`: a fresh page; any failed request or console error fails the test."""
-    contexts: list[Any] = []
-    problems: list[str] = []
-
-    def open_(url: str, viewport: dict[str, int] = DESKTOP, status: int = 200, dark: bool = False) -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-
-        # Failed requests are checked by their responses (the 404 page's own 404 is expected).
-        def console_error(message: Any) -> None:
-            if message.type == "error" and not message.text.startswith("Failed to load resource"):
-                problems.append(message.text)
-
-        def failed_response(response: Any) -> None:
-            if response.status >= 400 and response.url != url:
-                problems.append(f"{response.status} {response.url}")
-
-        page.on("console", console_error)
-        page.on("response", failed_response)
-        response = page.goto(url)
-        assert response is not None
-        assert response.status == status
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert problems == []
+def blog_ids(sqlite_settings: Settings) -> dict[str, int]:
+    """The ids of the three seeded blogs, by the first word of their names."""
+    return seed(sqlite_settings)
 
 
 def test_a_reader_sees_the_blogroll_and_follows_a_blog_to_its_posts(
-    live_server: tuple[str, dict[str, int]], open_page: Callable[..., Any]
+    live_server: str, blog_ids: dict[str, int], open_page: Callable[..., Any]
 ) -> None:
-    base, ids = live_server
+    base, ids = live_server, blog_ids
     page = open_page(base + "/")
 
     assert page.title() == "Blogroll"
@@ -180,12 +117,13 @@ def test_a_reader_sees_the_blogroll_and_follows_a_blog_to_its_posts(
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_pages_fit_the_screen_without_sideways_scrolling(
-    live_server: tuple[str, dict[str, int]],
+    live_server: str,
+    blog_ids: dict[str, int],
     open_page: Callable[..., Any],
     viewport: dict[str, int],
     tmp_path: Path,
 ) -> None:
-    base, ids = live_server
+    base, ids = live_server, blog_ids
     pages = {
         "home": ("/", 200),
         "blog": (f"/blogs/{ids['Beta']}", 200),

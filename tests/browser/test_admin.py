@@ -1,0 +1,313 @@
+"""A keeper at the admin pages with a real browser: headless Chromium driven by Playwright, by the
+labels and roles a person reads, on the app in a real HTTP server on a SQLite file of its own.
+
+Screenshots of each admin page at phone and desktop widths are saved in the test's tmp folder, for
+people to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from blogroll.config import Settings
+from blogroll.storage import users
+from blogroll.storage.blogs import NewBlog, create_blog
+from blogroll.storage.db import Database, make_engine
+from blogroll.storage.models import Blog
+
+from .chromium import DESKTOP, PHONE
+
+pytestmark = pytest.mark.browser
+
+NAME = "keeper"
+PASSWORD = "correct horse battery staple"
+FEED = "https://notes.example.org/feed.xml"
+LONG_NAME = "Notes From A Very Long Blog Name That Goes On And On About Everything"
+LONG_ERROR = "HTTP 500 from https://broken.example.org/" + "a-very-long-path/" * 8 + "feed.xml"
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+
+OpenPage = Callable[..., Any]
+
+
+def _database(settings: Settings) -> Database:
+    return Database(make_engine(settings))
+
+
+@pytest.fixture
+def keeper(sqlite_settings: Settings) -> str:
+    """A keeper's account, made through storage as `blogroll users create` makes it; yields the name."""
+    database = _database(sqlite_settings)
+    with database.session() as session:
+        users.create_user(session, NAME, PASSWORD)
+    database.engine.dispose()
+    return NAME
+
+
+@pytest.fixture
+def sign_in(live_server: str, keeper: str, open_page: OpenPage) -> Callable[..., Any]:
+    """`sign_in(viewport)`: a fresh page, signed in through the form, on the blog table (`allow` as
+    for `open_page`)."""
+
+    def sign_in_(viewport: dict[str, int] = DESKTOP, allow: dict[str, int] | None = None) -> Any:
+        page = open_page(live_server + "/admin/", viewport=viewport, allow=allow)
+        page.get_by_label("User name").fill(keeper)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(live_server + "/admin/")
+        return page
+
+    return sign_in_
+
+
+def _row(page: Any, name: str) -> Any:
+    return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
+
+
+def _cells(page: Any, name: str) -> list[str]:
+    """The texts of a blog's row after its name: tags, last fetch, errors, next fetch, entries."""
+    return [text.strip() for text in _row(page, name).get_by_role("cell").all_inner_texts()[:5]]
+
+
+def _actions(page: Any, name: str) -> list[str]:
+    """What a blog's row offers to do, left to right."""
+    return list(_row(page, name).locator(".actions").locator("a, button").all_inner_texts())
+
+
+def _notice(page: Any) -> str:
+    return str(page.get_by_role("status").inner_text()).strip()
+
+
+def test_signed_out_admin_lands_on_the_sign_in_form_and_signs_in(
+    live_server: str, keeper: str, open_page: OpenPage
+) -> None:
+    login = live_server + "/admin/login?next=/admin/"
+    page = open_page(live_server + "/admin/", allow={login: 401})
+
+    assert page.url == login
+    assert page.title() == "Sign in · Blogroll admin"
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    assert page.get_by_role("navigation", name="Admin").count() == 0
+    # The user name field has the focus, ready to type into.
+    assert page.evaluate("document.activeElement.id") == "name"
+
+    page.get_by_label("User name").fill(keeper)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().strip() == "That user name and password do not match."
+    assert page.get_by_label("Password").input_value() == ""
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server + "/admin/")
+    assert page.title() == "Blogs · Blogroll admin"
+    assert page.get_by_role("heading", level=1).inner_text() == "Blogs (0)"
+    assert page.get_by_role("navigation", name="Admin").get_by_text("Signed in as keeper").is_visible()
+    assert page.locator("p.empty").inner_text() == "No blogs yet. Add the first one."
+
+
+def test_a_keeper_adds_pauses_resumes_fetches_and_removes_a_blog(
+    live_server: str, sign_in: Callable[..., Any], open_page: OpenPage, sqlite_settings: Settings
+) -> None:
+    page = sign_in()
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Add a blog").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Add a blog"
+    page.get_by_label("Name", exact=True).fill("Notes")
+    page.get_by_label("Feed address").fill(FEED)
+    page.get_by_label("Site address").fill("https://notes.example.org/")
+    page.get_by_label("Tags").fill("Python, web")
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    page.wait_for_url(live_server + "/admin/")
+    assert _notice(page) == "Added Notes."
+    assert page.get_by_role("heading", level=1).inner_text() == "Blogs (1)"
+    assert _cells(page, "Notes")[:3] == ["python web", "never", "0"]
+    assert re.fullmatch(STAMP, _cells(page, "Notes")[3])
+    assert _cells(page, "Notes")[4] == "0"
+    assert _actions(page, "Notes") == ["Edit", "Pause", "Fetch now", "Remove"]
+
+    home = open_page(live_server + "/")
+    assert home.locator("aside.blogroll li > a:first-child").all_inner_texts() == ["Notes"]
+    assert home.get_by_role("link", name="Notes", exact=True).get_attribute("href") == (
+        "https://notes.example.org/"
+    )
+
+    _row(page, "Notes").get_by_role("button", name="Pause").click()
+    assert _notice(page) == "Paused Notes."
+    assert _cells(page, "Notes")[3:] == ["paused", "0"]
+    assert _actions(page, "Notes") == ["Edit", "Resume", "Fetch now", "Remove"]
+    assert _row(page, "Notes").get_attribute("class") == "paused"
+
+    _row(page, "Notes").get_by_role("button", name="Resume").click()
+    assert _notice(page) == "Resumed Notes."
+    assert re.fullmatch(STAMP, _cells(page, "Notes")[3])
+    assert _actions(page, "Notes") == ["Edit", "Pause", "Fetch now", "Remove"]
+
+    _row(page, "Notes").get_by_role("button", name="Fetch now").click()
+    assert _notice(page) == "Notes will be fetched at the next pass."
+    database = _database(sqlite_settings)
+    with database.session() as session:
+        due = session.scalars(select(Blog.next_fetch_at).where(Blog.feed_url == FEED)).one()
+    database.engine.dispose()
+    assert due.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC)
+
+    page.get_by_role("link", name="Remove Notes").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Remove Notes?"
+    page.get_by_role("button", name="Remove Notes").click()
+    page.wait_for_url(live_server + "/admin/")
+    assert _notice(page) == "Removed Notes."
+    assert page.get_by_role("heading", level=1).inner_text() == "Blogs (0)"
+    assert page.get_by_role("row").count() == 0
+
+    home.reload()
+    assert home.locator("aside.blogroll li").count() == 0
+
+
+def test_removing_is_asked_first_and_keep_it_keeps_the_blog(
+    live_server: str, sign_in: Callable[..., Any], sqlite_settings: Settings
+) -> None:
+    _seed(sqlite_settings)
+    page = sign_in()
+    page.get_by_role("link", name="Remove Alpha").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Remove Alpha?"
+    page.get_by_role("link", name="Keep it").click()
+    page.wait_for_url(live_server + "/admin/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Blogs (3)"
+
+
+def test_an_api_token_is_shown_once_then_listed_and_revoked(
+    live_server: str, sign_in: Callable[..., Any]
+) -> None:
+    page = sign_in()
+    page.get_by_role("link", name="API tokens").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "API tokens"
+    assert page.locator("p.empty").inner_text() == "No tokens yet."
+
+    page.get_by_label("Name", exact=True).fill("laptop")
+    page.get_by_role("button", name="Create").click()
+    token = page.get_by_role("status").locator("code.token").inner_text()
+    assert re.fullmatch(r"blr_\S{20,}", token)
+    assert page.get_by_role("rowheader").all_inner_texts() == ["laptop"]
+    # The form is empty again, ready for another token.
+    assert page.get_by_label("Name", exact=True).input_value() == ""
+
+    page.goto(live_server + "/admin/tokens")
+    assert page.get_by_role("status").count() == 0
+    assert token not in page.content()
+    assert page.get_by_role("rowheader").all_inner_texts() == ["laptop"]
+
+    page.get_by_role("button", name="Revoke laptop").click()
+    page.wait_for_url(live_server + "/admin/tokens")
+    assert _notice(page) == "Revoked token laptop."
+    assert page.get_by_role("rowheader").count() == 0
+    assert page.locator("p.empty").inner_text() == "No tokens yet."
+
+
+def test_after_signing_out_back_and_reload_show_the_sign_in_form(
+    live_server: str, sign_in: Callable[..., Any]
+) -> None:
+    page = sign_in()
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(live_server + "/admin/login")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+
+    page.go_back()
+    assert page.url == live_server + "/admin/login?next=/admin/tokens"
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    assert page.get_by_role("navigation", name="Admin").count() == 0
+
+    page.goto(live_server + "/admin/")
+    page.reload()
+    assert page.url == live_server + "/admin/login?next=/admin/"
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+
+
+def _seed(settings: Settings) -> dict[str, int]:
+    """Three blogs, one of each kind that could break a narrow table: a long name, a long error, tags."""
+    database = _database(settings)
+    ids = {}
+    with database.session() as session:
+        for name, tags in [("Alpha", ["python", "web", "gardening"]), (LONG_NAME, []), ("Broken", ["rust"])]:
+            slug = name.split()[0].lower()
+            blog = create_blog(
+                session,
+                NewBlog(
+                    name=name,
+                    feed_url=f"https://{slug}.example.org/feed.xml",
+                    site_url=f"https://{slug}.example.org/",
+                    description="",
+                    tags=tags,
+                ),
+            )
+            ids[name.split()[0]] = blog.id
+            if name == "Broken":
+                blog.consecutive_errors = 3
+                blog.last_error = LONG_ERROR
+    database.engine.dispose()
+    return ids
+
+
+def test_keyboard_users_skip_to_the_content(sign_in: Callable[..., Any]) -> None:
+    page = sign_in()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    skip = page.get_by_role("link", name="Skip to content").bounding_box()
+    assert skip["x"] >= 0 and skip["y"] >= 0  # shown on screen once focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    # The next Tab goes on from the content: the first admin link, past the site's header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Blogs"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_admin_pages_fit_the_screen_without_sideways_scrolling(
+    live_server: str,
+    sign_in: Callable[..., Any],
+    open_page: OpenPage,
+    sqlite_settings: Settings,
+    viewport: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    ids = _seed(sqlite_settings)
+    width = viewport["width"]
+
+    def check(page: Any, name: str) -> None:
+        page.screenshot(path=str(tmp_path / f"admin-{name}-{width}.png"), full_page=True)
+        widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{name} is {widths[0]}px wide on a {widths[1]}px screen"
+        # A wide table scrolls inside its own box, which stays within the screen.
+        for box in page.locator(".scroll").all():
+            edges = box.bounding_box()
+            assert edges["x"] >= 0 and edges["x"] + edges["width"] <= width, name
+
+    login, new = live_server + "/admin/login", live_server + "/admin/blogs/new"
+    signed_out = open_page(login, viewport=viewport, allow={login: 422})
+    check(signed_out, "sign-in")
+    signed_out.get_by_role("button", name="Sign in").click()  # empty fields: errors beside them
+    assert signed_out.locator(".errors").count() == 2
+    check(signed_out, "sign-in-errors")
+
+    page = sign_in(viewport, allow={new: 422})
+    check(page, "blogs")
+    page.goto(new)
+    check(page, "blog-new")
+    page.get_by_label("Feed address").fill("ftp://nowhere.example/feed")
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert page.locator(".field.invalid").count() >= 1
+    check(page, "blog-new-errors")
+    page.goto(live_server + f"/admin/blogs/{ids['Notes']}/edit")
+    check(page, "blog-edit")
+    page.goto(live_server + f"/admin/blogs/{ids['Notes']}/remove")
+    check(page, "blog-remove")
+    page.goto(live_server + "/admin/tokens")
+    page.get_by_label("Name", exact=True).fill("a token for the laptop in the kitchen")
+    page.get_by_role("button", name="Create").click()
+    check(page, "tokens")
