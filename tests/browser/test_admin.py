@@ -44,7 +44,7 @@ def _database(settings: Settings) -> Database:
 def keeper(sqlite_settings: Settings) -> str:
     """A keeper's account, made through storage as `blogroll users create` makes it; yields the name."""
     database = _database(sqlite_settings)
-    with database.session() as session:
+    with database.transaction() as session:
         users.create_user(session, NAME, PASSWORD)
     database.engine.dispose()
     return NAME
@@ -152,7 +152,7 @@ def test_a_keeper_adds_pauses_resumes_fetches_and_removes_a_blog(
     _row(page, "Notes").get_by_role("button", name="Fetch now").click()
     assert _notice(page) == "Notes will be fetched at the next pass."
     database = _database(sqlite_settings)
-    with database.session() as session:
+    with database.transaction() as session:
         due = session.scalars(select(Blog.next_fetch_at).where(Blog.feed_url == FEED)).one()
     database.engine.dispose()
     assert due.replace(tzinfo=dt.UTC) <= dt.datetime.now(dt.UTC)
@@ -233,7 +233,7 @@ def _seed(settings: Settings) -> dict[str, int]:
     """Three blogs, one of each kind that could break a narrow table: a long name, a long error, tags."""
     database = _database(settings)
     ids = {}
-    with database.session() as session:
+    with database.transaction() as session:
         for name, tags in [("Alpha", ["python", "web", "gardening"]), (LONG_NAME, []), ("Broken", ["rust"])]:
             slug = name.split()[0].lower()
             blog = create_blog(
