@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from blogroll.config import Settings
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "blogroll.database"
 # Execution option marking connections whose transactions will write (SQLite then locks up front).
@@ -191,10 +194,21 @@ def get_session() -> Session:
 
 
 def close_session() -> None:
-    """Ends the current request's session (what the view did not commit is rolled back)."""
+    """Ends the current request's session (what the view did not commit is rolled back).
+
+    By now the answer is built. If the database went away since, the rollback that closing sends
+    fails (MariaDB reads run in a transaction), and an error raised here would escape Flask and turn
+    that finished answer into the server's bare 500 page. The pool has already discarded the dead
+    connection, so there is nothing left to do but say so."""
     session: Session | None = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        log.warning("database connection lost while ending a request: %s", type(error).__name__)
 
 
 def _close_session(_error: BaseException | None) -> None:
