@@ -245,3 +245,20 @@ def feed_server() -> Iterator[FeedServer]:
     server.thread.start()
     yield server
     server.close()
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own with no tables at all, on the engine `database_url` is on, for tests of
+    migrating itself."""
+    engine_name = make_url(database_url).get_backend_name()
+    if engine_name == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = "postgresql" if engine_name == "postgresql" else "mariadb"
+    url, admin = _create_server_database(server)
+    try:
+        yield url
+    finally:
+        _drop_server_database(server, admin, url)
+        admin.dispose()

@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from blogroll.storage import db
 
     settings = settings or load_settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
     db.init_app(app, db.Database(db.make_engine(settings)))
-    logs.init_app(app)
+    logs.init_app(app, log_requests=settings.access_log and settings.log_format == "json")
     errors.init_app(app)
     templating.init_app(app)
     web_sessions.init_app(app)

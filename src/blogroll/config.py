@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log each request (off behind a proxy that logs them already)."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`text` for people; `json`: one JSON object per line, for log collectors.",
+    )
 
     # Sign-in to the admin pages
     session_idle_timeout: int = Field(

@@ -14,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from blogroll.config import Settings
+from blogroll.logs import JsonFormatter
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -45,6 +46,15 @@ class StdoutLogger(Logger):  # type: ignore[misc]
         for handler in self.error_log.handlers:
             if getattr(handler, "_gunicorn", False) and type(handler) is logging.StreamHandler:
                 handler.setStream(sys.stdout)
+
+
+class JsonLogger(StdoutLogger):
+    """gunicorn's own messages (start-up, worker boots and exits) as JSON lines, like the app's."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
 
 
 # Young-generation collections every 20,000 allocations instead of 700: a page makes tens of thousands of
@@ -92,10 +102,12 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         "graceful_timeout": settings.graceful_timeout,
         "timeout": 60,
         "keepalive": 5,
-        # None turns gunicorn's access log off.
-        "accesslog": "-" if settings.access_log else None,
+        # None turns gunicorn's access log off. In JSON mode the app logs each request itself.
+        "accesslog": "-" if settings.access_log and settings.log_format == "text" else None,
         "errorlog": "-",
-        "logger_class": "blogroll.server.StdoutLogger",
+        "logger_class": "blogroll.server.JsonLogger"
+        if settings.log_format == "json"
+        else "blogroll.server.StdoutLogger",
         "loglevel": settings.log_level.lower(),
         # Forwarded headers are handled by the app's ProxyFix, which trusts an exact number of hops.
         "forwarded_allow_ips": "",

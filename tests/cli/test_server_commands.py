@@ -5,21 +5,27 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from blogroll.storage.migrate import is_current
 from tests.helpers.ports import free_port
+from tests.helpers.prerequisites import require
 from tests.helpers.waiting import wait_until_healthy
 
 from .invoke import BLOGROLL, Blogroll, closed_port, sqlite_url
 
 START_TIMEOUT = 30.0
+# Read at import: the `blogroll` fixture hides the BLOGROLL_* variables from the commands it runs.
+POSTGRES_SERVER = os.environ.get("BLOGROLL_TEST_POSTGRES_URL", "")
 STOP_TIMEOUT = 30.0
 
 
@@ -37,6 +43,62 @@ def test_db_upgrade_creates_the_data_folder_and_database_and_can_run_again(
     engine = create_engine(sqlite_url(data_dir))
     assert is_current(engine)
     engine.dispose()
+
+
+def test_db_upgrade_wait_gives_up_after_the_wait_with_one_line(
+    blogroll: Blogroll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = closed_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://blogroll:hunter2@127.0.0.1:{port}/blogroll")
+    monkeypatch.setenv("BLOGROLL_DATABASE_CONNECT_TIMEOUT", "1")
+
+    started = time.monotonic()
+    result = blogroll("db", "upgrade", "--wait", "2")
+    waited = time.monotonic() - started
+
+    assert result.exit_code == 1
+    assert 2 <= waited < 15
+    assert result.output.startswith(
+        "Waiting up to 2 s for the database at postgresql+psycopg://blogroll:***@"
+    )
+    assert result.stderr.startswith("Error: cannot reach the database at ")
+    assert result.stderr.count("\n") == 1
+    assert "hunter2" not in result.output + result.stderr
+
+
+def test_db_upgrade_wait_migrates_once_the_database_answers(
+    blogroll: Blogroll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a database container is still initialising: the database is created two seconds
+    after the command starts, and the command waits for it, then migrates it."""
+    server = POSTGRES_SERVER
+    require(bool(server), "needs BLOGROLL_TEST_POSTGRES_URL (see scripts/test-databases)")
+    name = f"blogroll_wait_{uuid.uuid4().hex[:8]}"
+    url = make_url(server).set(database=name)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+
+    def create_later() -> None:
+        time.sleep(2)
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    creator = threading.Thread(target=create_later)
+    creator.start()
+    try:
+        result = blogroll("db", "upgrade", "--wait", "30")
+        creator.join()
+        assert result.exit_code == 0, result.output + result.stderr
+        assert result.output.startswith("Waiting up to 30 s for the database at ")
+        assert result.output.endswith("Database is up to date (" + url.render_as_string() + ").\n")
+        engine = create_engine(url)
+        assert is_current(engine)
+        engine.dispose()
+    finally:
+        creator.join()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_serve_refuses_a_database_that_is_not_upgraded(blogroll: Blogroll, data_dir: Path) -> None:

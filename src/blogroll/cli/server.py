@@ -48,17 +48,53 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for the database to accept connections before giving up.",
+)
 @pass_context
-def db_upgrade(context: Context) -> None:
-    """Apply any migrations the database does not have yet."""
+def db_upgrade(context: Context, wait_seconds: float) -> None:
+    """Apply any migrations the database does not have yet.
+
+    Any number of these may run at once (one per replica, a job per release): they take turns under
+    a database lock, each migration is applied once, and all of them succeed."""
+    if wait_seconds:
+        _wait_for_database(context, wait_seconds)
     _migrate(context)
     click.echo(f"Database is up to date ({shown_url(context.settings)}).")
+
+
+def _wait_for_database(context: Context, seconds: float) -> None:
+    """Returns once the database answers; raises the last problem if it does not within `seconds`."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    deadline = time.monotonic() + seconds
+    said = False
+    while True:
+        try:
+            context.database.ping(timeout=context.settings.database_connect_timeout)
+            return
+        except SQLAlchemyError as error:
+            if time.monotonic() >= deadline:
+                raise DatabaseProblem(database_problem(error, context.settings)) from None
+            if not said:
+                click.echo(
+                    f"Waiting up to {seconds:g} s for the database at {shown_url(context.settings)}..."
+                )
+                said = True
+            time.sleep(1)
 
 
 def _migrate(context: Context) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from blogroll.storage.migrate import is_current, upgrade
+    from blogroll.storage.migrate import MigrationLockTimeout, is_current, upgrade
 
     engine = context.database.engine
     try:
@@ -66,6 +102,8 @@ def _migrate(context: Context) -> None:
             upgrade(engine)
     except SQLAlchemyError as error:
         raise DatabaseProblem(database_problem(error, context.settings)) from None
+    except MigrationLockTimeout as error:
+        raise click.ClickException(str(error)) from None
     finally:
         # Server workers fork from this process; they must not inherit its connections.
         engine.dispose()

@@ -68,7 +68,7 @@ def _runner(context: Context) -> Runner:
     from blogroll.worker.runner import Runner
 
     settings = context.settings
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     if not context.schema_is_current():
         raise click.ClickException("the database schema is not up to date; run `blogroll db upgrade`")
     return Runner(settings, context.database)

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import create_engine, event, text
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from blogroll.config import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EXTENSION_KEY = "blogroll.database"
 # Execution option marking connections whose transactions will write (SQLite then locks up front).
@@ -140,20 +141,24 @@ class Database:
         self.read_sessions = self.write_sessions = sessions
 
     def ping(self, timeout: float) -> None:
-        """Raises unless the database answers a trivial query within `timeout` seconds.
+        """Raises unless the database answers a trivial query within `timeout` seconds."""
+        self.ask(timeout, lambda session: session.execute(text("SELECT 1")))
 
-        The query runs in a helper thread so that a frozen server (one that accepts connections but
+    def ask(self, timeout: float, question: Callable[[Session], T]) -> T:
+        """`question`'s answer, asked on a read session; raises unless it comes within `timeout` s.
+
+        The question runs in a helper thread so that a frozen server (one that accepts connections but
         never replies) costs the caller `timeout` seconds, not the driver's much longer read timeout.
         """
-        future = _PING_THREADS.submit(self._select_one)
+        future = _PING_THREADS.submit(self._ask, question)
         try:
-            future.result(timeout=timeout)
+            return future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:
             raise DatabaseTimeout(f"no answer within {timeout:g} s") from None
 
-    def _select_one(self) -> None:
+    def _ask(self, question: Callable[[Session], T]) -> T:
         with self.read_sessions() as session:
-            session.execute(text("SELECT 1"))
+            return question(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+
+from blogroll.storage.db import WRITES
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The name every `blogroll db upgrade` takes a lock by. PostgreSQL's advisory locks are numbers:
+# these are the bytes of "blogroll".
+LOCK_NAME = "blogroll_migrations"
+POSTGRES_LOCK_KEY = int.from_bytes(b"blogroll", "big") & 0x7FFF_FFFF_FFFF_FFFF
+# How long a run waits for another one to finish migrating before it gives up.
+LOCK_TIMEOUT_SECONDS = 600
+
+
+class MigrationLockTimeout(Exception):
+    """Another run held the migration lock for longer than this one was willing to wait."""
 
 
 def alembic_config() -> Config:
@@ -19,16 +34,67 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Brings the schema up to `revision`; safe to run again, it only applies what is missing."""
+def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
+    """Brings the schema up to `revision`; safe to run again, it only applies what is missing.
+
+    Safe to run from many places at once (every replica of a deploy, a job per release): each run
+    takes a database-wide lock first, and Alembic reads the schema's revision only once it holds
+    it, so each migration is applied exactly once and every run succeeds."""
     config = alembic_config()
-    with engine.begin() as connection:
+    # On SQLite the transaction starts with BEGIN IMMEDIATE: the database's one write lock is the
+    # migration lock there.
+    with (
+        engine.execution_options(**{WRITES: True}).begin() as connection,
+        _migration_lock(connection, lock_timeout),
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
+@contextmanager
+def _migration_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Held until the migrating transaction ends; `lock_timeout` bounds the wait for it.
+        connection.execute(text(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'"))
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
+        yield
+    elif dialect in ("mysql", "mariadb"):
+        # A session-level lock: MariaDB commits around each DDL statement, which would end a
+        # transaction-scoped one.
+        got = connection.execute(
+            text("SELECT GET_LOCK(:name, :timeout)"), {"name": LOCK_NAME, "timeout": timeout}
+        ).scalar()
+        if got != 1:
+            raise MigrationLockTimeout(f"another migration held the lock for more than {timeout:g} s")
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": LOCK_NAME})
+    else:
+        yield
+
+
+@cache
+def committed_heads() -> frozenset[str]:
+    """The newest revisions in the code (read from the migration files once per process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def pending_migrations(connection: Connection) -> list[str]:
+    """The revisions the database does not have yet, oldest first; empty when it is current."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == committed_heads():
+        return []
+    script = ScriptDirectory.from_config(alembic_config())
+    applied: set[str] = set()
+    for head in current:
+        applied.update(revision.revision for revision in script.iterate_revisions(head, "base"))
+    missing = [revision.revision for revision in script.walk_revisions("base", "heads")]
+    return [revision for revision in reversed(missing) if revision not in applied]
+
+
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest committed revision."""
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+        return not pending_migrations(connection)
