@@ -18,7 +18,7 @@ __all__ = ["__version__", "create_app"]
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory: settings, logging, database, error handlers, templates, blueprints."""
-    from blogroll import errors, logs, templating, web_sessions
+    from blogroll import errors, logs, metrics, templating, web_sessions
     from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
     from blogroll.config import load_settings
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, db.Database(db.make_engine(settings)))
     logs.init_app(app, log_requests=settings.access_log and settings.log_format == "json")
     errors.init_app(app)
+    if settings.metrics:
+        metrics.init_app(app)
     templating.init_app(app)
     web_sessions.init_app(app)
     app.register_blueprint(health_bp)

@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Log each request (off behind a proxy that logs them already)."
     )
+    metrics: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at `/metrics` (the proxy never passes it on; scrape the app).",
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port `blogroll worker` serves its own `/metrics` on, at BLOGROLL_HOST; 0: none.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="`text` for people; `json`: one JSON object per line, for log collectors.",

@@ -324,6 +324,19 @@ def test_the_admin_pages_work_through_the_proxy_and_are_never_cached(stack: Stac
             assert stranger.headers["location"].startswith("/admin/login")
 
 
+def test_metrics_are_scraped_inside_the_stack_and_never_served_by_the_proxy(stack: Stack) -> None:
+    outside = stack.http.get("/metrics")
+    assert outside.status_code == 404
+    assert "blogroll_http_requests" not in outside.text
+    stack.http.get("/api/v1/blogs")
+    scrape = "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8000/metrics').read().decode())"
+    inside = stack.exec("web", "python", "-c", scrape)
+    # Both gunicorn processes' counts, summed (multiprocess mode), and the blogs counted at the scrape.
+    assert 'blogroll_http_requests_total{method="GET",route="/api/v1/blogs",status="200"}' in inside
+    assert "blogroll_http_request_duration_seconds_bucket" in inside
+    assert 'blogroll_blogs{state="due"}' in inside
+
+
 # --- Hardening ------------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from blogroll import __version__, create_app
@@ -34,12 +36,28 @@ def run(context: Context, host: str | None, port: int | None) -> None:
 @pass_context
 def serve(context: Context) -> None:
     """Serve with the production server (gunicorn); run `blogroll db upgrade` first."""
-    from blogroll.server import GunicornServer, gunicorn_options
+    from blogroll.server import GunicornServer, gunicorn_options, with_hooks
 
     settings = context.settings
     _check_schema(context)
     options = gunicorn_options(settings, host=settings.host, port=settings.port, workers=settings.web_workers)
+    if settings.metrics and settings.web_workers > 1:
+        options = with_hooks(options, {"child_exit": _share_metrics_between_processes()})
     GunicornServer(settings, options, create_app).run()
+
+
+def _share_metrics_between_processes() -> Callable[..., None]:
+    """Points prometheus_client at a fresh folder before anything imports it, so each server process
+    keeps its counts in files there and any of them can answer `/metrics` for all; returns the hook
+    that retires a dead process's gauges."""
+    import os
+    import tempfile
+
+    # Spelled out: importing blogroll.metrics for the name would import prometheus_client too early.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="blogroll-metrics-"))
+    from blogroll.metrics import process_exited
+
+    return process_exited
 
 
 @click.group()

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 def worker(context: Context) -> None:
     """Fetch feeds as they fall due, until stopped (SIGTERM or Ctrl-C)."""
     runner = _runner(context)
+    if context.settings.worker_metrics_port:
+        from blogroll.worker import metrics
+
+        metrics.serve(context.settings.host, context.settings.worker_metrics_port)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: runner.stop())
     try:

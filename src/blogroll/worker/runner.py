@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blogroll.config import Settings
 from blogroll.storage.db import Database
 from blogroll.storage.models import utcnow
+from blogroll.worker import metrics
 from blogroll.worker.claim import Claim, claim_due, give_back, take_back
 from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.parse import FeedParseError, parse_feed
@@ -220,7 +221,10 @@ class Runner:
                 event = None
         for fetched in finished:
             running.pop(fetched.claim.blog_id, None)
-        report.outcomes.extend(store_results(self.database, finished, settings=self.settings))
+        outcomes = store_results(self.database, finished, settings=self.settings)
+        for outcome in outcomes:
+            metrics.fetch_finished(outcome.kind, new_entries=outcome.new)
+        report.outcomes.extend(outcomes)
 
     def _wind_down(self, waiting: deque[Claim], running: dict[int, Claim], report: Report) -> None:
         """Gives back unstarted claims, waits for in-flight fetches, abandons those still going."""
@@ -240,7 +244,9 @@ class Runner:
         give_back(self.database, [*running.values()])
 
     def _job(self, claim: Claim) -> None:
-        self._events.put(self._fetch_and_parse(claim))
+        with metrics.FETCH_LATENCY.time():
+            fetched = self._fetch_and_parse(claim)
+        self._events.put(fetched)
 
     def _fetch_and_parse(self, claim: Claim) -> Fetched:
         """Runs on a fetch thread: network and parsing only, so the threads never wait for the
