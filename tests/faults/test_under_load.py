@@ -22,10 +22,10 @@ import pytest
 from bench.load import wrk
 from tests.helpers.compose_stack import Stack
 from tests.helpers.prerequisites import require
+from tests.helpers.traffic import Load, Outcome, summarize
 from tests.helpers.waiting import wait_until
 
 from .fault_stacks import POSTGRESQL_ONLY, all_items, database_accepts, fault_stack, record_figure
-from .traffic import Load, Outcome, summarize
 
 pytestmark = pytest.mark.faults
 

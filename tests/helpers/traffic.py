@@ -1,5 +1,6 @@
-"""A bounded load generator for the fault tests: threads reading and writing through the published
-127.0.0.1 port while something breaks, every answer counted (many connections at once: bench/load.py)."""
+"""A bounded load generator for the fault and swarm tests: threads reading and writing through the
+published 127.0.0.1 port while something breaks or is updated, every answer counted (many connections
+at once: bench/load.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from .fault_stacks import FEED_URL, auth
+from tests.helpers.compose_stack import FIXTURE_FEED_URL
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Load:
     read_pause: float = 0.02
     write_pause: float = 0.3
     read_paths: tuple[str, ...] = ("/api/v1/blogs?limit=5", "/api/v1/entries?limit=5", "/readyz")
+    # The blogs the writers add; the stacks' fixture server ignores the query each gets.
+    feed_url: str = FIXTURE_FEED_URL
     outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -50,6 +53,7 @@ class Load:
         self._threads: list[threading.Thread] = []
         self._numbers = itertools.count()
         self._run = f"{time.time_ns():x}"
+        self._auth = {"Authorization": f"Bearer {self.token}"}
 
     def start(self) -> Load:
         for number in range(self.readers):
@@ -85,7 +89,7 @@ class Load:
                     serial = next(self._numbers)
                     body = {
                         "name": f"Load {self._run} {serial}",
-                        "feed_url": f"{FEED_URL}?load={self._run}-{serial}",
+                        "feed_url": f"{self.feed_url}?load={self._run}-{serial}",
                     }
                     self._send(client, "write", "POST", "/api/v1/blogs", body)
                 self._stop.wait(self.read_pause if kind == "read" else self.write_pause)
@@ -97,7 +101,7 @@ class Load:
         answer: Any = None
         try:
             response = client.request(
-                method, path, json=body, headers=auth(self.token) if method != "GET" else None
+                method, path, json=body, headers=self._auth if method != "GET" else None
             )
             status = response.status_code
             try:

@@ -1,0 +1,124 @@
+"""Driving a Blogroll stack on a single-node swarm that the tests make themselves (and unmake)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.helpers.compose_stack import ROOT
+
+DEPLOY = ROOT / "scripts" / "swarm-deploy"
+
+
+def docker(*args: str, check: bool = True, input: str | None = None, timeout: float = 300) -> str:
+    result = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=False, input=input, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result.stdout
+
+
+def swarm_state() -> str:
+    return docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip()
+
+
+@dataclass
+class SwarmStack:
+    """A deployed stack: its name, published port, and ways to look inside."""
+
+    name: str
+    port: int
+
+    @property
+    def label(self) -> str:
+        """The filter that finds everything of this stack."""
+        return f"label=com.docker.stack.namespace={self.name}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "BLOGROLL_PORT": str(self.port), "BLOGROLL_TAG": self.name}
+
+    def deploy(self, timeout: float = 420) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(DEPLOY), self.name],
+            env={**self.env, "SWARM_DEPLOY_TIMEOUT": str(int(timeout - 60))},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url(""), timeout=15, trust_env=False)
+
+    def service(self, short: str) -> str:
+        return f"{self.name}_{short}"
+
+    def services(self) -> list[str]:
+        listed = docker(
+            "service",
+            "ls",
+            "--filter",
+            self.label,
+            "--format",
+            "{{.Name}}",
+        )
+        return listed.split()
+
+    def tasks(self, short: str) -> list[dict[str, Any]]:
+        """The service's tasks as `docker service ps` shows them, newest first."""
+        out = docker("service", "ps", "--no-trunc", "--format", "{{json .}}", self.service(short))
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def containers(self, short: str | None = None) -> list[str]:
+        label = (
+            f"com.docker.swarm.service.name={self.service(short)}"
+            if short
+            else f"com.docker.stack.namespace={self.name}"
+        )
+        return docker("ps", "--quiet", "--filter", f"label={label}").split()
+
+    def exec(self, short: str, *command: str) -> str:
+        containers = self.containers(short)
+        assert containers, f"no running container of {short}"
+        return docker("exec", containers[0], *command)
+
+    def create_token(self) -> str:
+        token = self.exec("web", "blogroll", "tokens", "create", "--name", f"swarm-{time.time_ns()}").strip()
+        assert token, "`blogroll tokens create` printed no token"
+        return token
+
+    def image(self, short: str) -> str:
+        return docker(
+            "service",
+            "inspect",
+            "--format",
+            "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+            self.service(short),
+        ).strip()
+
+    def remove(self) -> None:
+        docker("stack", "rm", self.name, check=False)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            left = docker("ps", "--all", "--quiet", "--filter", self.label)
+            networks = docker("network", "ls", "--quiet", "--filter", self.label)
+            if not left.strip() and not networks.strip():
+                break
+            time.sleep(1)
+        docker("secret", "rm", f"{self.name}_db_password", check=False)
+        for config in docker("config", "ls", "--quiet", "--filter", self.label).split():
+            docker("config", "rm", config, check=False)
+        for volume in docker("volume", "ls", "--quiet", "--filter", self.label).split():
+            docker("volume", "rm", "--force", volume, check=False)
+        docker("image", "rm", f"blogroll:{self.name}", check=False)
