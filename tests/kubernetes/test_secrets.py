@@ -75,3 +75,10 @@ def test_an_external_database_url_comes_only_from_its_secret(defaults: Manifests
 def test_a_secret_given_as_a_plain_setting_is_refused(name: str) -> None:
     with pytest.raises(RenderError, match=f"extraSettings.{name}: secrets are not settings"):
         render(settings={f"extraSettings.{name}": "postgresql://u:hunter2@db/blogroll"})
+
+
+def test_without_a_database_secret_the_chart_says_what_to_set() -> None:
+    with pytest.raises(
+        RenderError, match="database.existingSecret: name the Secret holding the database URL"
+    ):
+        render(settings={"database.existingSecret": ""})

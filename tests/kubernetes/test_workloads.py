@@ -174,6 +174,12 @@ def test_every_container_meets_the_restricted_pod_security_standard(manifests: M
         assert account["automountServiceAccountToken"] is False
 
 
+def test_no_pod_gets_service_variables_that_look_like_settings(manifests: Manifests) -> None:
+    # Kubernetes would set BLOGROLL_WEB_PORT=tcp://... for a Service named blogroll-web.
+    for workload, template in manifests.pod_templates():
+        assert template["spec"]["enableServiceLinks"] is False, workload["metadata"]["name"]
+
+
 def test_the_hardening_check_finds_a_weakened_container(defaults: Manifests) -> None:
     """The check above can fail: a container with its protections removed is reported."""
     web = defaults.get("Deployment", "web")

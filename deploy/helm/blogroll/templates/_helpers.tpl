@@ -125,6 +125,8 @@ the app's group only. */}}
 {{- define "blogroll.appPodSpec" -}}
 serviceAccountName: {{ include "blogroll.fullname" . }}
 automountServiceAccountToken: false
+# No Docker-link variables for the release's Services: a Service named blogroll-web would add
+# BLOGROLL_WEB_PORT=tcp://... and friends, names the app reads as its own settings.
 enableServiceLinks: false
 securityContext:
   {{- include "blogroll.podSecurityContext" . | nindent 2 }}
@@ -164,21 +166,26 @@ checksum/settings: {{ include (print .Template.BasePath "/configmap-settings.yam
 
 {{/* The internet, without the private ranges: web's feed discovery and the worker's fetches. */}}
 {{- define "blogroll.internetEgress" -}}
+{{- $v4 := list }}
+{{- $v6 := list }}
+{{- range concat .Values.networkPolicy.deniedCidrs .Values.networkPolicy.deniedCidrsV6 (.Values.networkPolicy.extraDeniedCidrs | default list) }}
+{{- if contains ":" . }}{{ $v6 = append $v6 . }}{{ else }}{{ $v4 = append $v4 . }}{{ end }}
+{{- end }}
 - to:
     - ipBlock:
         cidr: 0.0.0.0/0
+        {{- with $v4 }}
         except:
-          {{- range concat .Values.networkPolicy.deniedCidrs (.Values.networkPolicy.extraDeniedCidrs | default list) }}
-          {{- if not (contains ":" .) }}
+          {{- range . }}
           - {{ . | quote }}
           {{- end }}
-          {{- end }}
+        {{- end }}
     - ipBlock:
         cidr: ::/0
+        {{- with $v6 }}
         except:
-          {{- range concat .Values.networkPolicy.deniedCidrsV6 (.Values.networkPolicy.extraDeniedCidrs | default list) }}
-          {{- if contains ":" . }}
+          {{- range . }}
           - {{ . | quote }}
           {{- end }}
-          {{- end }}
+        {{- end }}
 {{- end -}}
