@@ -79,6 +79,6 @@ def test_a_secret_given_as_a_plain_setting_is_refused(name: str) -> None:
 
 def test_without_a_database_secret_the_chart_says_what_to_set() -> None:
     with pytest.raises(
-        RenderError, match="database.existingSecret: name the Secret holding the database URL"
+        RenderError, match=r"database\.existingSecret: name the Secret holding the database URL"
     ):
         render(settings={"database.existingSecret": ""})

@@ -166,11 +166,11 @@ checksum/settings: {{ include (print .Template.BasePath "/configmap-settings.yam
 
 {{/* The internet, without the private ranges: web's feed discovery and the worker's fetches. */}}
 {{- define "blogroll.internetEgress" -}}
-{{- $v4 := list }}
-{{- $v6 := list }}
-{{- range concat .Values.networkPolicy.deniedCidrs .Values.networkPolicy.deniedCidrsV6 (.Values.networkPolicy.extraDeniedCidrs | default list) }}
-{{- if contains ":" . }}{{ $v6 = append $v6 . }}{{ else }}{{ $v4 = append $v4 . }}{{ end }}
-{{- end }}
+{{- $v4 := list -}}
+{{- $v6 := list -}}
+{{- range concat .Values.networkPolicy.deniedCidrs .Values.networkPolicy.deniedCidrsV6 (.Values.networkPolicy.extraDeniedCidrs | default list) -}}
+{{- if contains ":" . }}{{ $v6 = append $v6 . }}{{ else }}{{ $v4 = append $v4 . }}{{ end -}}
+{{- end -}}
 - to:
     - ipBlock:
         cidr: 0.0.0.0/0
