@@ -3,9 +3,11 @@ the client's address behind an ingress controller."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.helpers.helm_chart import Manifests, container, container_port, render
+from tests.helpers.helm_chart import Manifests, RenderError, container, container_port, render
 
 pytestmark = pytest.mark.kubernetes
 
@@ -103,3 +105,19 @@ def test_an_image_digest_wins_over_the_tag() -> None:
     pinned = render(settings={"image.digest": digest, "image.tag": "0.1.0"})
     for component in ("web", "worker", "migrate"):
         assert container(pinned.component(component))["image"] == f"blogroll@{digest}"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"web.replica": "3"}, "Additional property replica is not allowed"),
+        ({"image.digest": "latest"}, "image.digest: Does not match pattern"),
+        (
+            {"networkPolicy.extraDeniedCidrs[0]": "10.0.0.0"},
+            "networkPolicy.extraDeniedCidrs.0: Does not match",
+        ),
+    ],
+)
+def test_a_mistyped_value_is_refused_with_its_name(setting: dict[str, str], message: str) -> None:
+    with pytest.raises(RenderError, match=re.escape(message)):
+        render(settings=setting)
