@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import PurePosixPath
 
 import pytest
@@ -71,10 +72,18 @@ def test_an_external_database_url_comes_only_from_its_secret(defaults: Manifests
     assert defaults.of_kind("Secret") == []
 
 
-@pytest.mark.parametrize("name", ["DATABASE_URL", "BLOGROLL_DATABASE_PASSWORD", "DATABASE_URL_FILE"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "extraSettings.DATABASE_URL",
+        "extraSettings.BLOGROLL_DATABASE_PASSWORD",
+        "extraSettings.DATABASE_URL_FILE",
+        "settings.BLOGROLL_DATABASE_PASSWORD",
+    ],
+)
 def test_a_secret_given_as_a_plain_setting_is_refused(name: str) -> None:
-    with pytest.raises(RenderError, match=f"extraSettings.{name}: secrets are not settings"):
-        render(settings={f"extraSettings.{name}": "postgresql://u:hunter2@db/blogroll"})
+    with pytest.raises(RenderError, match=re.escape(f"{name}: secrets are not settings")):
+        render(settings={name: "postgresql://u:hunter2@db/blogroll"})
 
 
 def test_without_a_database_secret_the_chart_says_what_to_set() -> None:
