@@ -204,3 +204,22 @@ def test_a_second_pass_fetches_nothing_that_is_not_due(harness: Harness, feed_se
 
     assert report.outcomes == []
     assert feed_server.hits["/feed.xml"] == 1
+
+
+def test_leases_follow_the_database_clock_not_the_node_s(
+    harness: Harness, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose own clock runs an hour fast still takes leases that end `LEASE` after the
+    database's now, and does not see another worker's live claim as expired."""
+    from blogroll.worker import claim as claims
+
+    ids = [harness.add_blog(feed_server.url(f"/{n}.xml")) for n in range(2)]
+    first = claim_due(harness.database, limit=1, lease=LEASE, owner="worker-a")
+    fast = utcnow() + dt.timedelta(hours=1)
+    monkeypatch.setattr(claims, "utcnow", lambda: fast)
+
+    second = claim_due(harness.database, limit=10, lease=LEASE, owner="worker-b")
+
+    assert [claim.blog_id for claim in first] == [ids[0]]
+    assert [claim.blog_id for claim in second] == [ids[1]]
+    assert abs(second[0].until - (utcnow() + LEASE)) < dt.timedelta(seconds=5)

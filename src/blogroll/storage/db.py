@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -44,6 +45,22 @@ def savepoint(session: Session, conflict: Callable[[], Exception]) -> Iterator[N
             yield
     except IntegrityError as error:
         raise conflict() from error
+
+
+def database_now(session: Session) -> dt.datetime:
+    """The database server's clock, in UTC. Leases (the worker's claims) are taken and judged by it,
+    so nodes whose own clocks disagree still agree on when a claim ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        value = session.execute(text("SELECT now() AT TIME ZONE 'UTC'")).scalar_one()
+    elif dialect in ("mysql", "mariadb"):
+        value = session.execute(text("SELECT UTC_TIMESTAMP(6)")).scalar_one()
+    else:
+        # SQLite lives in this process's machine, so its clock is this one (and SQLite's own keeps
+        # only milliseconds, which would put it behind times written a moment ago).
+        return dt.datetime.now(dt.UTC)
+    moment: dt.datetime = value
+    return moment.replace(tzinfo=dt.UTC)
 
 
 def make_engine(settings: Settings) -> Engine:

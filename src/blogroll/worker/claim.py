@@ -1,7 +1,8 @@
 """Claiming due blogs, so that several workers never fetch the same blog at once.
 
-A claim is a lease: `claimed_until` says until when the blog belongs to the worker that claimed it.
-A worker that crashes leaves its claims behind, and they simply expire. PostgreSQL and MariaDB pick
+A claim is a lease: `claimed_until` says until when the blog belongs to the worker that claimed it,
+by the database's clock (nodes' clocks may disagree). A worker that crashes leaves its claims
+behind, and they simply expire. PostgreSQL and MariaDB pick
 the rows with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent workers take different blogs
 without waiting for each other; SQLite, which has one writer at a time, claims with a single
 conditional `UPDATE ... RETURNING`.
@@ -20,7 +21,7 @@ from sqlalchemy import ColumnElement, Row, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from blogroll.storage.db import Database
+from blogroll.storage.db import Database, database_now
 from blogroll.storage.models import Blog, utcnow
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,12 @@ def claim_due(
 ) -> list[Claim]:
     """Claims, for the worker named `owner`, up to `limit` enabled blogs due by `due_by` (default
     now) that nobody holds."""
-    now = utcnow()
-    until = lease_time(now, lease)
-    held = {"claimed_until": until, "claimed_by": owner}
-    conditions = _claimable(now, due_by or now, blog_ids)
     with database.transaction() as session:
+        # The database's clock, not this node's: every worker judges every lease by the same one.
+        now = database_now(session)
+        until = lease_time(now, lease)
+        held = {"claimed_until": until, "claimed_by": owner}
+        conditions = _claimable(now, due_by or now, blog_ids)
         if session.get_bind().dialect.name == "sqlite":
             rows = _claim_with_update(session, conditions, limit, held)
         else:
