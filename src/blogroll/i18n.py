@@ -26,7 +26,7 @@ COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 babel = Babel()
 
 
-def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name for "mark only")
+def N_(message: str) -> str:
     """Marks a message for the catalog without translating it: JSON answers use it as written, pages
     pass it through `gettext` when they show it."""
     return message

@@ -40,20 +40,22 @@ def site_values() -> dict[str, Any]:
 
 def status_phrase(status: int) -> str:
     if status in STATUS_PHRASES:
-        return gettext(STATUS_PHRASES[status])
+        return str(gettext(STATUS_PHRASES[status]))
     return HTTP_STATUS_CODES.get(status, "Error")
 
 
 def local_datetime(value: dt.datetime) -> str:
     """A time as the reader's language writes it, to the minute ("Mar 1, 2026, 9:00 AM",
     "1 mar 2026, 9:00"), in UTC; the machine-readable `datetime=` attribute keeps `rfc3339`."""
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    pattern = str(get_datetime_format("medium", locale=get_locale()))
+    return pattern.replace("{1}", str(format_date(value, "medium"))).replace(
+        "{0}", str(format_time(value, "short"))
+    )
 
 
 def local_number(value: int | float) -> str:
     """A number with the reader's language's digit grouping (1,234 / 1.234)."""
-    return format_number(value)
+    return str(format_number(value))
 
 
 def init_app(app: Flask) -> None:

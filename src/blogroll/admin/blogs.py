@@ -8,14 +8,15 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pydantic import ValidationError
 from flask_babel.speaklater import LazyString
+from pydantic import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll.admin import bp
 from blogroll.admin.forms import ActionForm, BlogForm
 from blogroll.config import current_settings
 from blogroll.discovery import NoFeedFound
+from blogroll.i18n import N_
 from blogroll.new_blogs import prepare_blog
 from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
@@ -23,6 +24,7 @@ from blogroll.storage.db import get_session
 from blogroll.storage.models import MAX_ID, Blog
 from blogroll.validation import validation_details
 
+DUPLICATE_FEED = N_("Another blog already has this feed address.")
 ORDERS = {
     "failing": _l("Failing first"),
     "name": _l("Name"),
@@ -87,7 +89,7 @@ def blog_new() -> BaseResponse | tuple[str, int]:
             try:
                 blog = blogs.create_blog(session, prepared.blog)
             except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, _("Another blog already has this feed address.")]
+                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
             else:
                 if paused:
                     blogs.set_paused(session, blog, True)
@@ -123,7 +125,7 @@ def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
             try:
                 blogs.update_blog(session, blog, changes)
             except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, _("Another blog already has this feed address.")]
+                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
             else:
                 session.commit()
                 flash(_("Saved %(name)s.", name=blog.name))
@@ -145,7 +147,9 @@ def blog_resume(blog_id: int) -> BaseResponse:
 @bp.post("/blogs/<int:blog_id>/fetch")
 def blog_fetch(blog_id: int) -> BaseResponse:
     return _act(
-        blog_id, lambda blog: blogs.make_due(get_session(), blog), _l("%(name)s will be fetched at the next pass.")
+        blog_id,
+        lambda blog: blogs.make_due(get_session(), blog),
+        _l("%(name)s will be fetched at the next pass."),
     )
 
 

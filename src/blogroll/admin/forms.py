@@ -30,5 +30,7 @@ class BlogForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        _l("Name"), description=_l("Who or what the token is for."), validators=[DataRequired(), Length(max=100)]
+        _l("Name"),
+        description=_l("Who or what the token is for."),
+        validators=[DataRequired(), Length(max=100)],
     )
