@@ -37,8 +37,12 @@ def _spanish(client: FlaskClient, path: str, status: int = 200) -> str:
 
 def test_the_sign_in_page_speaks_spanish(client: FlaskClient) -> None:
     html = _spanish(client, "/admin/login")
-    for text in ("<title>Iniciar sesión · Administración de Blogroll</title>", "Nombre de usuario",
-                 "Contraseña", "Las cuentas se crean con <code>blogroll users create NAME</code>."):  # fmt: skip
+    for text in (
+        "<title>Iniciar sesión · Administración de Blogroll</title>",
+        "Nombre de usuario",
+        "Contraseña",
+        "Las cuentas se crean con <code>blogroll users create NAME</code>.",
+    ):
         assert text in html
 
 
@@ -65,8 +69,8 @@ def test_every_admin_page_speaks_spanish(browser: FlaskClient, add_blog: Any, se
     pages = {
         "/admin/": ["Con errores primero", "Última descarga", "Próxima descarga", "Descargar ahora", "Pausar",
                     "Sesión iniciada como keeper", "Cerrar sesión", "1 mar 2026, 9:05", "1 mar 2026, 9:35"],
-        "/admin/blogs/new": ["Añadir un blog", "Dirección del sitio", "Buscar el feed", "Separadas por comas.",
-                             "En pausa (no se descarga)"],
+        "/admin/blogs/new": ["Añadir un blog", "Dirección del sitio", "Buscar el feed",
+                             "Separadas por comas.", "En pausa (no se descarga)"],
         f"/admin/blogs/{blog.id}/edit": ["Editar Notas", "Dirección del feed", "Descripción", "Guardar"],
         f"/admin/blogs/{blog.id}/remove": ["¿Eliminar Notas?", "No se puede deshacer", "Conservarlo"],
         "/admin/tokens": ["Tokens de la API", "Crear un token", "Último uso", "nunca", "Revocar lector",
