@@ -432,7 +432,11 @@ def test_the_image_keeps_only_the_locale_data_it_serves(stack: Stack) -> None:
         "print(format_date(dt.date(2026, 3, 1), 'long', locale='es'))\n"
         "print(' '.join(sorted(os.listdir(os.path.join(os.path.dirname(babel.__file__), 'locale-data')))))",
     )  # fmt: skip
-    assert output.splitlines() == ["español English", "1 de marzo de 2026", "LICENSE.unicode en.dat es.dat root.dat"]
+    assert output.splitlines() == [
+        "español English",
+        "1 de marzo de 2026",
+        "LICENSE.unicode en.dat es.dat root.dat",
+    ]
 
 
 # --- Hardening ------------------------------------------------------------------------------------
