@@ -81,8 +81,8 @@ def mark_language(response: Response) -> Response:
     response.vary.add("Cookie")
     asked = request.args.get(QUERY_ARG, "").strip().lower()
     if asked in LANGUAGES and request.cookies.get(COOKIE_NAME) != asked:
-        # Not HttpOnly-sensitive data, but no script needs it either; a response that sets it is
-        # never stored by the proxy (nginx does not cache answers with Set-Cookie).
+        # No script reads it (HttpOnly costs nothing); an answer that sets it is never stored by the
+        # proxy's micro-cache (nginx does not cache answers with Set-Cookie).
         response.set_cookie(
             COOKIE_NAME,
             asked,
