@@ -72,6 +72,12 @@ RUN find /app/.venv -type f -name '*.so' -not -path '*.libs/*' -exec strip --str
  && rm -rf /app/.venv/lib/python3.*/site-packages/sqlalchemy/testing \
            /app/.venv/lib/python3.*/site-packages/alembic/testing \
            /app/.venv/lib/python3.*/site-packages/mako/testing
+# Babel ships the CLDR data of every locale (~35 MB); keep only the languages Blogroll serves (English,
+# Spanish: src/blogroll/i18n.py) and `root`, which every locale inherits from (Locale.parse('es')
+# reads es.dat, then root.dat). A language added to Blogroll is added here too (docs/languages.md);
+# `-name` is exact, so regional variants such as es_MX.dat go as well (the app only uses `es`).
+RUN find /app/.venv/lib/python3.*/site-packages/babel/locale-data -type f -name '*.dat' \
+      -not -name root.dat -not -name en.dat -not -name es.dat -delete
 # Then the project itself: the metadata the build backend reads and the package source.
 COPY pyproject.toml uv.lock README.md ./
 COPY src ./src

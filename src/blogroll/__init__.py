@@ -17,8 +17,9 @@ __all__ = ["__version__", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """The application factory: settings, logging, database, error handlers, templates, blueprints."""
-    from blogroll import errors, logs, metrics, templating, web_sessions
+    """The application factory: settings, logging, database, error handlers, metrics, languages,
+    templates, blueprints."""
+    from blogroll import errors, i18n, logs, metrics, templating, web_sessions
     from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
     from blogroll.config import load_settings
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     if settings.metrics:
         metrics.init_app(app)
+    # Before templating: Flask-Babel installs `_`, `gettext` and `ngettext` in every template.
+    i18n.init_app(app)
     templating.init_app(app)
     web_sessions.init_app(app)
     app.register_blueprint(health_bp)

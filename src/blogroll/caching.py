@@ -15,6 +15,7 @@ from sqlalchemy import inspect
 from werkzeug.http import is_resource_modified, quote_etag
 
 from blogroll.config import current_settings
+from blogroll.i18n import current_language
 from blogroll.version import __version__
 
 # Every client revalidates every time (max-age=0); a shared cache such as the proxy's micro-cache may
@@ -38,11 +39,12 @@ def expire_with_this_second(response: Response) -> Response:
 
 def page_etag(*parts: Iterable[Iterable[object]]) -> str:
     """A validator of everything a page shows: the given rows (tuples of values, e.g. from `state`),
-    plus the request's address (links are built from it), the site settings and the version."""
+    plus the request's address (links are built from it), its language (a page in Spanish is another
+    page than the same address in English), the site settings and the version."""
     settings = current_settings()
     digest = hashlib.blake2b(digest_size=16)
-    head = (__version__, request.host_url, request.full_path, settings.site_title, settings.greeting)
-    digest.update(repr((*head, settings.page_size)).encode())
+    head = (__version__, request.host_url, request.full_path, current_language(), settings.site_title)
+    digest.update(repr((*head, settings.greeting, settings.page_size)).encode())
     # Each value as text after its length, so that no two different lists of values read the same.
     pieces: list[str] = []
     for rows in parts:

@@ -7,9 +7,11 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from blogroll.i18n import N_
 from blogroll.storage.db import database_unavailable
 
 # Re-exported (`as`) for cli.py, which imports it from here until its rewrite imports blogroll.validation.
@@ -31,6 +33,22 @@ ERROR_CODES = {
     429: "too_many_requests",
     500: "internal_error",
     503: "service_unavailable",
+}
+
+# The messages below are written in English, as the API's JSON carries them (a contract, like the
+# codes); an HTML page shows them through the catalog, in the reader's language.
+BODY_TOO_LARGE = N_("the request body is larger than this server accepts")
+DATABASE_DOWN = N_("the database is not answering; try again shortly")
+# Pages say these instead of Werkzeug's stock descriptions, which have no translation.
+PAGE_MESSAGES = {
+    400: N_("The browser sent a request this server does not understand."),
+    401: N_("This page needs you to sign in."),
+    403: N_("You are not allowed to do this. If you came from a form, reload it and try again."),
+    404: N_("Nothing is at this address. Check it, or start again from the blogroll."),
+    405: N_("This address does not take that kind of request."),
+    429: N_("Too many requests. Wait a little, then try again."),
+    500: N_("Something went wrong on our side. It has been logged; try again later."),
+    503: N_("Blogroll cannot answer right now. Try again in a few seconds."),
 }
 
 
@@ -62,7 +80,8 @@ def error_response(status: int, message: str, *, error: str | None = None, detai
         }
         response: Response = Response(_dumps(body), status=status, mimetype="application/json")
     else:
-        html = render_template("error.html", status=status, message=message)
+        # A message written here is looked up in the catalog; one from a view is already translated.
+        html = render_template("error.html", status=status, message=gettext(message))
         response = Response(html, status=status, mimetype="text/html")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="blogroll"'
@@ -87,7 +106,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        response = error_response(status, _describe(error))
+        response = error_response(status, _describe(error, status))
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
         return response
@@ -96,13 +115,18 @@ def init_app(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         if database_unavailable(error):
             log.warning("database unavailable: %s", type(error).__name__)
-            return error_response(503, "the database is not answering; try again shortly")
+            return error_response(503, DATABASE_DOWN)
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, InternalServerError.description or "internal error")
+        if wants_json():
+            return error_response(500, InternalServerError.description or "internal error")
+        return error_response(500, PAGE_MESSAGES[500])
 
 
-def _describe(error: HTTPException) -> str:
-    if error.code == 413:
-        return "the request body is larger than this server accepts"
+def _describe(error: HTTPException, status: int) -> str:
+    if status == 413:
+        return BODY_TOO_LARGE
     description = error.description or error.name
-    return description
+    stock = description == type(error).description
+    if stock and not wants_json() and status in PAGE_MESSAGES:
+        return PAGE_MESSAGES[status]
+    return str(description)

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from babel.dates import get_datetime_format
 from flask import Flask
+from flask_babel import format_date, format_number, format_time, get_locale, gettext
 from werkzeug.http import HTTP_STATUS_CODES
 
 from blogroll.config import current_settings
 from blogroll.formats import rfc3339, web_url
+from blogroll.i18n import N_
 from blogroll.version import __version__
+
+# The statuses Blogroll's pages can answer with, in words the catalog translates (any other keeps
+# Werkzeug's English phrase).
+STATUS_PHRASES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    413: N_("Request Entity Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Entity"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+}
 
 
 def site_values() -> dict[str, Any]:
@@ -18,7 +39,23 @@ def site_values() -> dict[str, Any]:
 
 
 def status_phrase(status: int) -> str:
+    if status in STATUS_PHRASES:
+        return str(gettext(STATUS_PHRASES[status]))
     return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def local_datetime(value: dt.datetime) -> str:
+    """A time as the reader's language writes it, to the minute ("Mar 1, 2026, 9:00 AM",
+    "1 mar 2026, 9:00"), in UTC; the machine-readable `datetime=` attribute keeps `rfc3339`."""
+    pattern = str(get_datetime_format("medium", locale=get_locale()))
+    return pattern.replace("{1}", str(format_date(value, "medium"))).replace(
+        "{0}", str(format_time(value, "short"))
+    )
+
+
+def local_number(value: int | float) -> str:
+    """A number with the reader's language's digit grouping (1,234 / 1.234)."""
+    return str(format_number(value))
 
 
 def init_app(app: Flask) -> None:
@@ -26,3 +63,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(web_url, "web_url")
     app.add_template_filter(rfc3339, "rfc3339")
     app.add_template_filter(status_phrase, "status_phrase")
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_number, "local_number")

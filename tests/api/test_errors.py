@@ -455,3 +455,34 @@ def test_pages_keep_html_errors(client: FlaskClient) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Accept-Language": "es"}, {"Accept-Language": "es-ES,es;q=0.9"}, {"Cookie": "blogroll_lang=es"}],
+)
+def test_api_errors_stay_english_whatever_language_is_asked(
+    client: FlaskClient, auth: Headers, headers: Headers
+) -> None:
+    """Codes and messages are a contract with programs: never translated, even for a Spanish reader."""
+    missing = client.get("/api/v1/blogs/987654?lang=es", headers=headers)
+    assert missing.status_code == 404
+    assert missing.json == {
+        "error": "not_found",
+        "message": "there is no blog with id 987654",
+        "details": None,
+    }
+    unknown = client.get("/api/v1/no-such-thing", headers=headers)
+    assert unknown.json["message"].startswith("The requested URL was not found on the server.")
+    invalid = client.post("/api/v1/blogs", json={"name": ""}, headers=auth | headers)
+    assert invalid.status_code == 422
+    assert invalid.json["error"] == "validation_failed"
+    assert invalid.json["message"] == "the request is not valid"
+    assert invalid.json["details"][0]["message"].isascii()
+    body = b"x" * (3 * 1024 * 1024)
+    too_large = client.post(
+        "/api/v1/blogs", data=body, headers=auth | headers | {"Content-Type": "application/json"}
+    )
+    assert too_large.json["message"] == "the request body is larger than this server accepts"
+    for response in (missing, unknown, invalid, too_large):
+        assert "Content-Language" not in response.headers

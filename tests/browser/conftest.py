@@ -71,7 +71,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """`open_page(url, viewport)`: a fresh page; any failed request or console error fails the test,
-    except the answers in `allow` ({url: status}) that the test provokes on purpose."""
+    except the answers in `allow` ({url: status}) that the test provokes on purpose. `locale` is the
+    browser's language (its Accept-Language and navigator.language); Playwright's default is en-US."""
     contexts: list[Any] = []
     problems: list[str] = []
 
@@ -81,8 +82,10 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
         status: int = 200,
         dark: bool = False,
         allow: dict[str, int] | None = None,
+        locale: str | None = None,
     ) -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light")
+        options = {"locale": locale} if locale else {}
+        context = browser.new_context(viewport=viewport, color_scheme="dark" if dark else "light", **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)

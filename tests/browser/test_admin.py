@@ -31,7 +31,10 @@ PASSWORD = "correct horse battery staple"
 FEED = "https://notes.example.org/feed.xml"
 LONG_NAME = "Notes From A Very Long Blog Name That Goes On And On About Everything"
 LONG_ERROR = "HTTP 500 from https://broken.example.org/" + "a-very-long-path/" * 8 + "feed.xml"
-STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+# A time as English writes it ("Mar 1, 2026, 9:05 AM", a narrow no-break space before AM).
+STAMP = r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M"
+# The same in Spanish ("1 mar 2026, 9:05").
+SPANISH_STAMP = r"\d{1,2} [a-z]{3} \d{4}, \d{1,2}:\d\d"
 
 OpenPage = Callable[..., Any]
 
@@ -311,3 +314,58 @@ def test_admin_pages_fit_the_screen_without_sideways_scrolling(
     page.get_by_label("Name", exact=True).fill("a token for the laptop in the kitchen")
     page.get_by_role("button", name="Create").click()
     check(page, "tokens")
+
+
+def test_a_spanish_browser_signs_in_and_reads_the_blog_table_in_spanish(
+    live_server: str, keeper: str, open_page: OpenPage, sqlite_settings: Settings
+) -> None:
+    """Chromium set to Spanish (Spain) sends `Accept-Language: es-ES`: the sign-in form, its errors and
+    the blog table are in Spanish, found by the labels and roles a Spanish reader sees."""
+    database = _database(sqlite_settings)
+    with database.transaction() as session:
+        create_blog(session, NewBlog(name="Notas", feed_url=FEED, tags=["python"]))
+    database.engine.dispose()
+    login = live_server + "/admin/login?next=/admin/"
+    page = open_page(live_server + "/admin/", allow={login: 401}, locale="es-ES")
+
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert page.title() == "Iniciar sesión · Administración de Blogroll"
+    page.get_by_label("Nombre de usuario").fill(keeper)
+    page.get_by_label("Contraseña").fill("no es la contraseña")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    assert (
+        page.get_by_role("alert").inner_text().strip()
+        == "Ese nombre de usuario y esa contraseña no coinciden."
+    )
+
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_url(live_server + "/admin/")
+    assert page.title() == "Blogs · Administración de Blogroll"
+    admin = page.get_by_role("navigation", name="Administración")
+    assert admin.get_by_text("Sesión iniciada como keeper").is_visible()
+    assert admin.get_by_role("link", name="Añadir un blog").is_visible()
+    headers = page.get_by_role("columnheader").all_inner_texts()
+    assert headers == [
+        "Nombre",
+        "Etiquetas",
+        "Última descarga",
+        "Errores",
+        "Próxima descarga",
+        "Entradas",
+        "Acciones",
+    ]
+    assert _cells(page, "Notas")[:3] == ["python", "nunca", "0"]
+    assert re.fullmatch(SPANISH_STAMP, _cells(page, "Notas")[3])
+    assert _actions(page, "Notas") == ["Editar", "Pausar", "Descargar ahora", "Eliminar"]
+
+    _row(page, "Notas").get_by_role("button", name="Pausar").click()
+    assert _notice(page) == "Se pausó Notas."
+    assert _cells(page, "Notas")[3] == "en pausa"
+
+    # The switch is a plain link: English from here on, remembered by the cookie.
+    page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Blogs (1)"
+    page.goto(live_server + "/admin/tokens")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "API tokens"

@@ -337,6 +337,121 @@ def test_metrics_are_scraped_inside_the_stack_and_never_served_by_the_proxy(stac
     assert 'blogroll_blogs{state="due"}' in inside
 
 
+# --- Languages ------------------------------------------------------------------------------------
+
+# What each language's home page says, to tell them apart.
+LATEST = {"en": "Latest posts", "es": "Últimas entradas"}
+
+
+def page_language(response: Any) -> str:
+    """The language a page is in, from what it says (its lang attribute, header and heading agree)."""
+    declared = re.search(r'<html lang="(\w+)">', response.text)
+    assert declared, response.text[:200]
+    language = declared.group(1)
+    assert response.headers["content-language"] == language
+    assert LATEST[language] in response.text
+    return language
+
+
+# Accept-Language and cookie combinations, and the language each must be answered in.
+LANGUAGE_REQUESTS = [
+    ({"Accept-Language": "es"}, "es"),
+    ({"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}, "es"),
+    ({"Accept-Language": "fr, es;q=0.5"}, "es"),
+    ({"Accept-Language": "en-US,en;q=0.9"}, "en"),
+    ({"Accept-Language": "fr, de;q=0.5"}, "en"),
+    ({}, "en"),
+    ({"Cookie": "blogroll_lang=es", "Accept-Language": "en"}, "es"),
+    ({"Cookie": "blogroll_lang=en", "Accept-Language": "es"}, "en"),
+]
+
+
+def test_each_language_is_cached_once_and_never_mixed(stack: Stack, fixture_blog: dict[str, Any]) -> None:
+    """Through nginx's micro-cache: every request gets its own language, and a second request in the
+    same language (however it asked) is a HIT: one copy per language, not per raw header."""
+    for path in ("/", f"/blogs/{fixture_blog['id']}"):
+        statuses: dict[int, list[str | None]] = {}
+        for _ in range(6):
+            # Interleaved, so a copy of one language would show up under another at once.
+            for number, (headers, expected) in enumerate(LANGUAGE_REQUESTS):
+                response = stack.http.get(path, headers=headers)
+                assert response.status_code == 200, (path, headers)
+                assert re.search(rf'<html lang="{expected}">', response.text), (path, headers)
+                assert response.headers["content-language"] == expected, (path, headers)
+                statuses.setdefault(number, []).append(cache_status(response))
+        for number, seen in statuses.items():
+            assert "HIT" in seen, (path, LANGUAGE_REQUESTS[number], seen)
+            assert set(seen) <= CACHE_STATUSES, seen
+    for headers, expected in LANGUAGE_REQUESTS:
+        assert page_language(stack.http.get("/", headers=headers)) == expected, headers
+
+
+def test_a_second_request_in_a_language_is_a_hit_however_it_asked(stack: Stack) -> None:
+    pairs = []
+    for _ in range(5):
+        first = stack.http.get("/", headers={"Accept-Language": "es"})
+        second = stack.http.get("/", headers={"Accept-Language": "es-AR, es;q=0.9, fr;q=0.1"})
+        third = stack.http.get("/", headers={"Cookie": "blogroll_lang=es"})
+        pairs.append((cache_status(first), cache_status(second), cache_status(third)))
+        assert [page_language(r) for r in (first, second, third)] == ["es", "es", "es"]
+        if pairs[-1][1:] == ("HIT", "HIT"):
+            break
+    assert pairs[-1][1:] == ("HIT", "HIT"), pairs
+
+
+def test_a_session_cookie_still_bypasses_the_cache_whatever_the_language(stack: Stack) -> None:
+    for cookie, expected in (
+        ("blogroll_lang=es; blogroll_session=abc", "es"),
+        ("blogroll_session=abc; blogroll_lang=es", "es"),
+        ("blogroll_session=abc", "en"),
+    ):
+        for _ in range(2):
+            response = stack.http.get("/", headers={"Cookie": cookie})
+            assert cache_status(response) == "BYPASS", (cookie, response.headers)
+            assert page_language(response) == expected
+
+
+def test_the_language_link_sets_the_cookie_and_is_never_stored_with_it(stack: Stack) -> None:
+    path = f"/?lang=es&e2e={time.time()}"  # an address nobody asked for yet
+    for _ in range(3):
+        # A new client each time, without the cookie the last answer set (stack.http would keep it).
+        chosen = httpx.get(stack.url(path), timeout=15, trust_env=False)
+        assert page_language(chosen) == "es"
+        assert chosen.headers["set-cookie"].startswith("blogroll_lang=es;"), chosen.headers
+        assert cache_status(chosen) != "HIT", chosen.headers
+    # With the cookie already set, the same link sets nothing and is cached like any page.
+    statuses = [cache_status(stack.http.get(path, headers={"Cookie": "blogroll_lang=es"})) for _ in range(5)]
+    assert "HIT" in statuses, statuses
+
+
+def test_api_errors_stay_english_through_the_proxy(stack: Stack) -> None:
+    response = stack.http.get("/api/v1/blogs/987654", headers={"Accept-Language": "es"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert response.json()["message"] == "there is no blog with id 987654"
+    assert "content-language" not in response.headers
+
+
+def test_the_image_keeps_only_the_locale_data_it_serves(stack: Stack) -> None:
+    """The Dockerfile strips Babel's locale data to English, Spanish and their root (and the data's
+    license): those still load."""
+    output = stack.exec(
+        "web", "python", "-c",
+        "import os, babel\n"
+        "from babel import Locale\n"
+        "from babel.dates import format_date\n"
+        "import datetime as dt\n"
+        "print(Locale.parse('es').get_display_name('es'), Locale.parse('en').get_display_name('en'))\n"
+        "print(format_date(dt.date(2026, 3, 1), 'long', locale='es'))\n"
+        "print(' '.join(sorted(os.listdir(os.path.join(os.path.dirname(babel.__file__), 'locale-data')))))",
+    )  # fmt: skip
+    assert output.splitlines() == [
+        "español English",
+        "1 de marzo de 2026",
+        "LICENSE.unicode en.dat es.dat root.dat",
+    ]
+
+
 # --- Hardening ------------------------------------------------------------------------------------
 
 

@@ -99,9 +99,9 @@ def test_home_page_shows_the_latest_entries_newest_first(
         ("Alpha's first", "https://alpha.example/1"),
     ]
     assert page.texts(ENTRY_META) == [
-        "Beta · 2026-03-01 11:00 UTC",
-        "Alpha · 2026-03-01 10:30 UTC",
-        "Alpha · Ann · 2026-03-01 09:00 UTC",
+        "Beta · Mar 1, 2026, 11:00 AM UTC",
+        "Alpha · Mar 1, 2026, 10:30 AM UTC",
+        "Alpha · Ann · Mar 1, 2026, 9:00 AM UTC",
     ]
     assert page.links(ENTRY_META + "/a") == [
         ("Beta", f"/blogs/{beta.id}"),
@@ -149,7 +149,7 @@ def test_pages_link_the_atom_feed_for_feed_readers(get_page: GetPage) -> None:
     alternate = page.find(".//head/link[@rel='alternate']")
     assert alternate.get("type") == "application/atom+xml"
     assert alternate.get("href") == "/feed.atom"
-    assert page.links(".//header/nav/a") == [
+    assert page.links(".//header/nav[@aria-label='Site']/a") == [
         ("Atom", "/feed.atom"),
         ("OPML", "/blogroll.opml"),
         ("API", "/api/v1/docs"),
@@ -241,7 +241,7 @@ def test_blog_page_shows_the_blog_and_only_its_entries(
         ("Alpha's second", "https://alpha.example/2"),
         ("Alpha's first", "https://alpha.example/1"),
     ]
-    assert page.texts(ENTRY_META) == ["2026-03-01 10:00 UTC", "2026-03-01 09:00 UTC"]
+    assert page.texts(ENTRY_META) == ["Mar 1, 2026, 10:00 AM UTC", "Mar 1, 2026, 9:00 AM UTC"]
 
 
 def test_blog_page_shows_the_fetch_state(get_page: GetPage, add_blog: Any, session: Any) -> None:
@@ -256,10 +256,10 @@ def test_blog_page_shows_the_fetch_state(get_page: GetPage, add_blog: Any, sessi
     session.commit()
 
     assert get_page(f"/blogs/{fetched.id}").text(".//p[@class='fetch']") == (
-        "Last fetched 2026-03-01 08:00 UTC."
+        "Last fetched Mar 1, 2026, 8:00 AM UTC."
     )
     assert get_page(f"/blogs/{failing.id}").text(".//p[@class='fetch']") == (
-        "Last fetched 2026-03-01 08:15 UTC (HTTP 503)."
+        "Last fetched Mar 1, 2026, 8:15 AM UTC (HTTP 503)."
     )
     assert get_page(f"/blogs/{paused.id}").text(".//p[@class='fetch']") == (
         "Fetching is paused: HTTP 410: the feed is gone."
@@ -351,7 +351,7 @@ def test_names_titles_and_authors_are_escaped(client: FlaskClient, add_blog: Any
     assert page.text(".//main//h1") == '<script>alert("name")</script>'
     assert page.text(".//p[@class='description']") == "<b>bold</b> & <i>italic</i>"
     assert page.texts(ENTRY_TITLES) == ['<script>alert("title")</script>']
-    assert page.texts(ENTRY_META) == ["<img src=x onerror=alert(1)> · 2026-01-01 01:00 UTC"]
+    assert page.texts(ENTRY_META) == ["<img src=x onerror=alert(1)> · Jan 1, 2026, 1:00 AM UTC"]
 
 
 def test_stored_summaries_render_as_html(get_page: GetPage, add_blog: Any, add_entry: Any) -> None:

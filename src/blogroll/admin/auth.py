@@ -6,6 +6,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll import web_sessions
@@ -75,13 +76,13 @@ def sign_in() -> BaseResponse | tuple[str, int]:
         )
     except users.Throttled as throttled:
         log.warning("sign-in throttled for user %r from %s", form.name.data, address)
-        form.form_errors.append("Too many failed sign-ins. Wait a few minutes, then try again.")
+        form.form_errors.append(_("Too many failed sign-ins. Wait a few minutes, then try again."))
         page = render_template("admin/sign_in.html", form=form)
         return Response(page, status=429, headers={"Retry-After": str(throttled.retry_after)})
     if user is None:
         get_session().commit()  # the failure counts even though the answer is an error
         log.warning("sign-in failed for user %r from %s", form.name.data, address)
-        form.form_errors.append("That user name and password do not match.")
+        form.form_errors.append(_("That user name and password do not match."))
         return render_template("admin/sign_in.html", form=form), 401
     get_session().commit()
     web_sessions.sign_in(user.id)

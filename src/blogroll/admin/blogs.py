@@ -6,6 +6,9 @@ import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -13,6 +16,7 @@ from blogroll.admin import bp
 from blogroll.admin.forms import ActionForm, BlogForm
 from blogroll.config import current_settings
 from blogroll.discovery import NoFeedFound
+from blogroll.i18n import N_
 from blogroll.new_blogs import prepare_blog
 from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
@@ -20,12 +24,13 @@ from blogroll.storage.db import get_session
 from blogroll.storage.models import MAX_ID, Blog
 from blogroll.validation import validation_details
 
+DUPLICATE_FEED = N_("Another blog already has this feed address.")
 ORDERS = {
-    "failing": "Failing first",
-    "name": "Name",
-    "next": "Next fetch",
-    "entries": "Entries",
-    "newest": "Newest",
+    "failing": _l("Failing first"),
+    "name": _l("Name"),
+    "next": _l("Next fetch"),
+    "entries": _l("Entries"),
+    "newest": _l("Newest"),
 }
 
 
@@ -84,12 +89,12 @@ def blog_new() -> BaseResponse | tuple[str, int]:
             try:
                 blog = blogs.create_blog(session, prepared.blog)
             except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, "Another blog already has this feed address."]
+                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
             else:
                 if paused:
                     blogs.set_paused(session, blog, True)
                 session.commit()
-                flash(f"Added {blog.name}.")
+                flash(_("Added %(name)s.", name=blog.name))
                 return redirect(url_for("admin.blog_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/blog_form.html", form=form, blog=None), status
@@ -120,10 +125,10 @@ def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
             try:
                 blogs.update_blog(session, blog, changes)
             except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, "Another blog already has this feed address."]
+                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
             else:
                 session.commit()
-                flash(f"Saved {blog.name}.")
+                flash(_("Saved %(name)s.", name=blog.name))
                 return redirect(url_for("admin.blog_list"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/blog_form.html", form=form, blog=blog), status
@@ -131,18 +136,20 @@ def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
 
 @bp.post("/blogs/<int:blog_id>/pause")
 def blog_pause(blog_id: int) -> BaseResponse:
-    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, True), "Paused {name}.")
+    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, True), _l("Paused %(name)s."))
 
 
 @bp.post("/blogs/<int:blog_id>/resume")
 def blog_resume(blog_id: int) -> BaseResponse:
-    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, False), "Resumed {name}.")
+    return _act(blog_id, lambda blog: blogs.set_paused(get_session(), blog, False), _l("Resumed %(name)s."))
 
 
 @bp.post("/blogs/<int:blog_id>/fetch")
 def blog_fetch(blog_id: int) -> BaseResponse:
     return _act(
-        blog_id, lambda blog: blogs.make_due(get_session(), blog), "{name} will be fetched at the next pass."
+        blog_id,
+        lambda blog: blogs.make_due(get_session(), blog),
+        _l("%(name)s will be fetched at the next pass."),
     )
 
 
@@ -151,22 +158,22 @@ def blog_remove(blog_id: int) -> BaseResponse | str:
     blog = _blog_or_404(blog_id)
     if request.method == "GET":
         return render_template("admin/blog_remove.html", blog=blog, action=ActionForm())
-    return _act(blog_id, lambda blog: blogs.delete_blog(get_session(), blog), "Removed {name}.")
+    return _act(blog_id, lambda blog: blogs.delete_blog(get_session(), blog), _l("Removed %(name)s."))
 
 
-def _act(blog_id: int, change: Any, message: str) -> BaseResponse:
+def _act(blog_id: int, change: Any, message: LazyString) -> BaseResponse:
     blog = _blog_or_404(blog_id)
     name = blog.name
     change(blog)
     get_session().commit()
-    flash(message.format(name=name))
+    flash(str(message) % {"name": name})
     return redirect(url_for("admin.blog_list"))
 
 
 def _blog_or_404(blog_id: int) -> Blog:
     blog = blogs.get_blog(get_session(), blog_id) if blog_id <= MAX_ID else None
     if blog is None:
-        abort(404, description=f"there is no blog with id {blog_id}")
+        abort(404, description=_("There is no blog with id %(id)s.", id=blog_id))
     return blog
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
 class SignInForm(FlaskForm):
-    name = StringField("User name", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    name = StringField(_l("User name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class ActionForm(FlaskForm):
@@ -19,15 +20,17 @@ class ActionForm(FlaskForm):
 class BlogForm(FlaskForm):
     """The fields only; what a valid blog is, the API's schema says (admin/blogs.py applies it)."""
 
-    name = StringField("Name")
-    feed_url = StringField("Feed address")
-    site_url = StringField("Site address", validators=[Optional()])
-    description = TextAreaField("Description", validators=[Optional()])
-    tags = StringField("Tags", description="Separated by commas.", validators=[Optional()])
-    paused = BooleanField("Paused (not fetched)")
+    name = StringField(_l("Name"))
+    feed_url = StringField(_l("Feed address"))
+    site_url = StringField(_l("Site address"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    tags = StringField(_l("Tags"), description=_l("Separated by commas."), validators=[Optional()])
+    paused = BooleanField(_l("Paused (not fetched)"))
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Name", description="Who or what the token is for.", validators=[DataRequired(), Length(max=100)]
+        _l("Name"),
+        description=_l("Who or what the token is for."),
+        validators=[DataRequired(), Length(max=100)],
     )

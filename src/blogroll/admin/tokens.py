@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from blogroll.admin import bp
@@ -22,7 +23,7 @@ def token_list() -> BaseResponse | tuple[str, int]:
         try:
             _row, created = tokens.create_token(session, name)
         except tokens.TokenNameTaken:
-            form.name.errors = [*form.name.errors, "A token with this name exists; pick another name."]
+            form.name.errors = [*form.name.errors, _("A token with this name exists; pick another name.")]
             status = 422
         else:
             session.commit()
@@ -40,5 +41,5 @@ def token_revoke(token_id: int) -> BaseResponse:
     row = tokens.revoke_token(session, str(token_id))
     if row is not None:
         session.commit()
-        flash(f"Revoked token {row.name}.")
+        flash(_("Revoked token %(name)s.", name=row.name))
     return redirect(url_for("admin.token_list"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from blogroll.caching import conditional, page_etag, state
 from blogroll.config import current_settings
@@ -41,7 +42,7 @@ def blog(blog_id: int) -> Response:
     session = get_session()
     found = blogs.get_blog(session, blog_id)
     if found is None:
-        abort(404, f"There is no blog with id {blog_id}.")
+        abort(404, _("There is no blog with id %(id)s.", id=blog_id))
     cursor = _cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
     return conditional(
@@ -63,7 +64,7 @@ def _cursor_arg() -> entries.EntryCursor | None:
     try:
         return entries.EntryCursor.decode(text)
     except entries.BadCursor:
-        abort(400, "That page link is not valid. Start again from the first page.")
+        abort(400, _("That page link is not valid. Start again from the first page."))
 
 
 def _older_url(endpoint: str, page: list[Entry], size: int, **values: Any) -> str | None:
