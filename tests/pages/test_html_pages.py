@@ -13,9 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from blogroll import create_app
-from blogroll.config import Settings
 from blogroll.storage.db import get_database
-from tests.helpers.html_page import Page
+from tests.helpers.html_page import Page, follow_older_links, small_pages
 from tests.helpers.ports import free_port
 from tests.helpers.settings import make_settings
 
@@ -24,21 +23,6 @@ GetPage = Callable[..., Page]
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, 1, hour, minute, tzinfo=dt.UTC)
-
-
-def small_pages(app: Flask, size: int) -> None:
-    """Pages of `size` entries, so paging shows with a handful of entries."""
-    settings: Settings = app.config["BLOGROLL_SETTINGS"]
-    app.config["BLOGROLL_SETTINGS"] = settings.model_copy(update={"page_size": size})
-
-
-def follow_older_links(get_page: GetPage, path: str) -> list[Page]:
-    """Every page from `path` on, following "Older posts" until there is none."""
-    pages = [get_page(path)]
-    while older := pages[-1].findall(".//a[@rel='next']"):
-        assert len(pages) < 20, "the older-posts links go round in circles"
-        pages.append(get_page(older[0].get("href")))
-    return pages
 
 
 ENTRY_TITLES = ".//ol[@class='entries']/li/h3"
@@ -161,7 +145,9 @@ def test_every_page_links_the_feeds_and_the_blogroll_for_feed_readers(
             ("application/atom+xml", "/feed.atom", "Blogroll: latest posts"),
             ("application/feed+json", "/feed.json", "Blogroll: latest posts"),
         ], path
-        assert head_links(page, "blogroll") == [("text/xml", "/blogroll.opml", "Blogroll: the blogroll")], path
+        assert head_links(page, "blogroll") == [("text/xml", "/blogroll.opml", "Blogroll: the blogroll")], (
+            path
+        )
         assert page.links(".//header/nav/a") == [
             ("Tags", "/tags/"),
             ("Atom", "/feed.atom"),
