@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from blogroll import create_app
+from blogroll.storage.db import get_database
 from tests.helpers.feed_server import FeedServer, Reply
 
 from .feeds import RSS20, WORLD, rss_in
@@ -167,3 +169,20 @@ def test_a_feed_served_as_text_html_is_still_read(harness: Harness, feed_server:
     harness.fetch()
 
     assert [entry.guid for entry in harness.entries(blog_id)] == ["post-2", "post-1"]
+
+
+def test_the_refusal_is_what_the_api_shows(harness: Harness, feed_server: FeedServer) -> None:
+    blog_id = harness.add_blog(feed_server.route("/empty", Reply(body=b"")))
+    harness.fetch()
+    app = create_app(harness.settings)
+
+    try:
+        fetch = app.test_client().get(f"/api/v1/blogs/{blog_id}").json["fetch"]
+    finally:
+        get_database(app).engine.dispose()
+
+    assert (fetch["last_status"], fetch["last_error"], fetch["consecutive_errors"]) == (
+        200,
+        "the feed is empty: the server answered with no content",
+        1,
+    )
