@@ -28,10 +28,13 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 COMMENTS = re.compile(r"com+ent|kommentar|reactie", re.IGNORECASE)
 # A charset named in the page itself, for pages served without one in Content-Type.
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# How a page and a feed begin, after any comments.
 _HTML_START = re.compile(
-    rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.IGNORECASE | re.DOTALL
+    r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.IGNORECASE | re.DOTALL
 )
-_FEED_START = re.compile(rb"\s*(<\?xml|<rss|<feed|<rdf:rdf)", re.IGNORECASE)
+_FEED_START = re.compile(
+    r"\s*(<!--.*?-->\s*)*(<\?xml|<rss|<feed|<rdf:rdf|<!doctype\s+rss)", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,10 @@ class FeedLink:
     type: str
 
 
-def looks_like_html(body: bytes, content_type: str | None) -> bool:
-    """Whether an answer is a web page: served as HTML or starting like one, and not starting like a
-    feed (feeds served as `text/html` are common enough)."""
-    start = body.removeprefix(codecs.BOM_UTF8)[:4096]
+def looks_like_html(text: str, content_type: str | None) -> bool:
+    """Whether an answer (decoded) is a web page: served as HTML or starting like one, and not starting
+    like a feed (feeds served as `text/html` are common enough)."""
+    start = text[:4096]
     if _FEED_START.match(start):
         return False
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
@@ -68,10 +71,10 @@ def is_comments_feed(address: str, title: str) -> bool:
     return bool(COMMENTS.search(title) or COMMENTS.search(f"{parts.path}?{parts.query}"))
 
 
-def main_feed_of(body: bytes, content_type: str | None, page_url: str) -> str | None:
-    """The address of the main feed a page links: the first that is not a comments feed, RSS and
-    Atom before JSON Feed (as discovery ranks them), or None when it links none."""
-    page = PageParser.read(decode_page(body, content_type))
+def main_feed_of(page_text: str, page_url: str) -> str | None:
+    """The address of the main feed a page (decoded) links: the first that is not a comments feed,
+    RSS and Atom before JSON Feed (as discovery ranks them), or None when it links none."""
+    page = PageParser.read(page_text)
     base = urljoin(page_url, page.base or "")
     found: list[tuple[bool, str]] = []
     for link in page.links:

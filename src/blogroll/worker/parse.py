@@ -73,8 +73,8 @@ def read_feed(body: bytes, *, url: str, content_type: str | None = None) -> Pars
     start = text.lstrip()[:1]
     if start in ("{", "[") or ("json" in media_type and start != "<"):
         return _read_json_feed(text, url)
-    if looks_like_html(body, content_type):
-        raise _web_page(body, content_type, url)
+    if looks_like_html(text, content_type):
+        raise _web_page(text, url)
     # The text goes to feedparser as UTF-8 under a declaration that says so: the encoding has been
     # decided already (blogroll.worker.encoding), by rules feedparser does not follow.
     document = ('<?xml version="1.0" encoding="utf-8"?>' + _XML_DECLARATION.sub("", text, count=1)).encode()
@@ -88,7 +88,7 @@ def read_feed(body: bytes, *, url: str, content_type: str | None = None) -> Pars
     )
     if not parsed.entries and not parsed.version:
         if _HTML_TAG.search(text[:4096]):
-            raise _web_page(body, content_type, url)
+            raise _web_page(text, url)
         problem = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise FeedParseError(f"not a feed: {problem}")
     now = dt.datetime.now(dt.UTC)
@@ -102,9 +102,9 @@ def read_feed(body: bytes, *, url: str, content_type: str | None = None) -> Pars
     )
 
 
-def _web_page(body: bytes, content_type: str | None, url: str) -> FeedParseError:
+def _web_page(text: str, url: str) -> FeedParseError:
     """A web page where the feed should be: the error names the feed the page links, if any."""
-    feed = main_feed_of(body, content_type, url)
+    feed = main_feed_of(text, url)
     if feed is None:
         return FeedParseError(f"not a feed: {url} is a web page (HTML), and it links no feed")
     return FeedParseError(
