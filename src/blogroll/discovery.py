@@ -21,9 +21,9 @@ Which feed wins when a page links several:
   so: "comment" in any case, in English or the spellings of a few other languages ("Comments Feed",
   WordPress's `/comments/feed/`, Blogger's per-post `/feeds/<id>/comments/default`, whose title is
   the blog's own), and it is only tried after the common paths.
-- RSS, Atom and RDF beat JSON Feed: the worker reads feeds with feedparser, which does not read JSON
-  Feed, so a JSON feed is taken only when the site offers nothing else (`Discovery.feed_format`
-  says which kind was found).
+- RSS, Atom and RDF beat JSON Feed: the worker reads all of them, but JSON Feed's own spec asks
+  publishers to keep their RSS or Atom feed, which is then the site's main one, so a JSON feed is
+  taken only when the site offers nothing else (`Discovery.feed_format` says which kind was found).
 - Otherwise the feed linked first wins: WordPress, Blogger, Hugo and Jekyll all link the main feed
   first, before category, tag or comments feeds.
 
@@ -34,48 +34,23 @@ over by at most one fetch's own limit) and fetches at most `MAX_FEED_FETCHES` ca
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
-import html
-import json
-import re
 import time
 from dataclasses import dataclass, replace
-from html.parser import HTMLParser
-from typing import Any, Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
-
-import feedparser
-import nh3
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
 
 from blogroll.config import Settings
-from blogroll.storage.models import URL_LENGTH
+from blogroll.feed_links import FEED_TYPES, FeedLink, PageParser, decode_page, is_comments_feed, web_address
 from blogroll.worker.fetch import FeedResponse, Fetcher, FetchError, GuardedBackend
-from blogroll.worker.parse import parse_feed
+from blogroll.worker.parse import FeedFormat, FeedParseError, read_feed
 
 COMMON_PATHS = ("/feed", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml")
 # Feeds fetched at most in one discovery, linked ones and common paths together (the page aside).
 MAX_FEED_FETCHES = 8
 PREVIEW_TITLES = 5
 
-FeedFormat = Literal["rss", "atom", "json"]
-
-# Declared link types that announce a feed, and what kind of feed each announces.
-FEED_TYPES = {
-    "application/rss+xml": "rss",
-    "application/atom+xml": "atom",
-    "application/rdf+xml": "rss",
-    "application/feed+json": "json",
-    "application/json": "json",
-}
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# "comment" in English, French, Italian and Spanish (comment, commentaire, commento, comentario),
-# "kommentar" in German and the Nordic languages, "reactie" in Dutch.
-COMMENTS = re.compile(r"com+ent|kommentar|reactie", re.IGNORECASE)
-JSON_FEED_VERSION = "https://jsonfeed.org/version/"
-# A charset named in the page itself, for pages served without one in Content-Type.
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_FEED_START = re.compile(rb"\s*(<\?xml|<rss|<feed|<rdf:rdf)", re.IGNORECASE)
+__all__ = ["FEED_TYPES", "Candidate", "Discovery", "FeedFormat", "NoFeedFound", "discover"]
 
 
 class NoFeedFound(Exception):
@@ -138,13 +113,6 @@ class _Feed:
     latest_titles: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Link:
-    href: str
-    title: str
-    type: str
-
-
 def discover(url: str, settings: Settings, *, backend: GuardedBackend | None = None) -> Discovery:
     """The feed of the site at `url` (or `url` itself, when it is a feed); raises NoFeedFound."""
     if urlsplit(url).scheme not in ("http", "https"):
@@ -176,7 +144,7 @@ class _Search:
         if feed is not None:
             chosen = Candidate(self.address, "address", outcome="chosen")
             return self._found(chosen, page, feed, "", (chosen,), "the address is itself a feed")
-        parser = _PageParser.read(_decode(page.body, page.content_type))
+        parser = PageParser.read(decode_page(page.body, page.content_type))
         linked = _candidates(parser.links, base=urljoin(page.url, parser.base or ""))
         ranked = sorted(linked, key=lambda c: (c.comments, FEED_TYPES[c.type] == "json"))
         main = [candidate for candidate in ranked if not candidate.comments]
@@ -241,26 +209,16 @@ class _Search:
         )
 
 
-def _candidates(links: list[_Link], *, base: str) -> list[Candidate]:
+def _candidates(links: list[FeedLink], *, base: str) -> list[Candidate]:
     """The page's feed links as candidates, in page order, each address once."""
     found: dict[str, Candidate] = {}
     for link in links:
-        address = _web_address(link.href, base)
+        address = web_address(link.href, base)
         if address is None or address in found:
             continue
-        # The host is left out: a site called "comment-is-free.example" has a main feed too.
-        parts = urlsplit(address)
-        comments = bool(COMMENTS.search(link.title) or COMMENTS.search(f"{parts.path}?{parts.query}"))
+        comments = is_comments_feed(address, link.title)
         found[address] = Candidate(address, "link", link.title, link.type, comments)
     return list(found.values())
-
-
-def _web_address(href: str, base: str) -> str | None:
-    """`href` made absolute, without its fragment, when it is an http(s) URL that fits the column."""
-    address = urldefrag(urljoin(base, href.strip())).url
-    if urlsplit(address).scheme not in ("http", "https") or len(address) > URL_LENGTH:
-        return None
-    return address
 
 
 def _listing(linked: list[Candidate], outcomes: dict[str, Candidate]) -> tuple[Candidate, ...]:
@@ -305,52 +263,17 @@ def _why_not(linked: list[Candidate], stopped: str | None) -> str:
 
 
 def _read_feed(response: FeedResponse) -> _Feed | None:
-    """The answer read as a feed, or None when it is not one (an HTML page, most often)."""
-    body = response.body.removeprefix(codecs.BOM_UTF8)
-    content_type = (response.content_type or "").split(";", 1)[0].strip().lower()
-    if "json" in content_type or body.lstrip().startswith(b"{"):
-        return _json_feed(body)
-    if content_type in HTML_TYPES and not _FEED_START.match(body):
-        return None
-    return _xml_feed(response)
-
-
-def _xml_feed(response: FeedResponse) -> _Feed | None:
-    # parse_feed gives the entries exactly as the worker will store them; the feed's own title and
-    # link come from feedparser's header, which parse_feed does not return.
-    headers = {"content-location": response.url}
-    if response.content_type:
-        headers["content-type"] = response.content_type
-    parsed = feedparser.parse(
-        response.body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
-    if not parsed.version:
-        return None
-    entries = parse_feed(response.body, url=response.url, content_type=response.content_type)
-    header = parsed.feed
-    return _Feed(
-        format="atom" if parsed.version.startswith("atom") else "rss",
-        title=_plain_text(header.get("title", ""), header.get("title_detail")),
-        link=_site_link(header.get("link"), response.url),
-        latest_titles=_latest([(entry.title, entry.published_at) for entry in entries]),
-    )
-
-
-def _json_feed(body: bytes) -> _Feed | None:
-    """A JSON Feed (https://jsonfeed.org), read only as far as the preview needs."""
+    """The answer read as a feed, exactly as the worker will read it, or None when it is not one
+    (an HTML page, most often)."""
     try:
-        document = json.loads(body)
-    except ValueError:
+        feed = read_feed(response.body, url=response.url, content_type=response.content_type)
+    except FeedParseError:
         return None
-    if not isinstance(document, dict) or not str(document.get("version", "")).startswith(JSON_FEED_VERSION):
-        return None
-    items = document.get("items")
-    entries = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
     return _Feed(
-        format="json",
-        title=_text(document.get("title")),
-        link=_site_link(document.get("home_page_url"), ""),
-        latest_titles=_latest([(_text(item.get("title")), _json_date(item)) for item in entries]),
+        format=feed.format,
+        title=feed.title,
+        link=_site_link(feed.link, response.url),
+        latest_titles=_latest([(entry.title, entry.published_at) for entry in feed.entries]),
     )
 
 
@@ -362,98 +285,5 @@ def _latest(entries: list[tuple[str, dt.datetime | None]]) -> tuple[str, ...]:
     return tuple(title for title, _ in newest_first if title)[:PREVIEW_TITLES]
 
 
-def _json_date(item: dict[str, Any]) -> dt.datetime | None:
-    try:
-        stamp = dt.datetime.fromisoformat(str(item.get("date_published", "")))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
-
-
-def _plain_text(value: str, detail: Any) -> str:
-    if detail and "html" in str(detail.get("type", "")):
-        value = html.unescape(nh3.clean(value, tags=set()))
-    return " ".join(value.split())
-
-
-def _text(value: object) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
 def _site_link(link: object, base: str) -> str | None:
-    return _web_address(link, base) if isinstance(link, str) and link.strip() else None
-
-
-def _decode(body: bytes, content_type: str | None) -> str:
-    """The page as text: the charset of Content-Type, else of a `<meta>` tag, else UTF-8."""
-    if body.startswith(codecs.BOM_UTF8):
-        return body[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
-    declared = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", content_type or "", re.IGNORECASE)
-    meta = _META_CHARSET.search(body[:4096])
-    for name in (declared.group(1) if declared else None, meta.group(1).decode() if meta else None):
-        if name:
-            try:
-                return body.decode(codecs.lookup(name).name, "replace")
-            except LookupError:
-                continue
-    return body.decode("utf-8", "replace")
-
-
-class _PageParser(HTMLParser):
-    """Collects what discovery needs from a page: its feed links, first `<base href>` and `<title>`."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[_Link] = []
-        self.base: str | None = None
-        self.title = ""
-        self._in_title = False
-        self._seen_title = False
-        # An inline <svg> has <title> elements of its own, which are not the page's.
-        self._svg_depth = 0
-
-    @classmethod
-    def read(cls, page: str) -> _PageParser:
-        parser = cls()
-        try:
-            parser.feed(page)
-            parser.close()
-        except AssertionError:
-            # html.parser gives up on a malformed `<![` section this way (seen on Python 3.11 to
-            # 3.13.0); the links read before it are kept.
-            pass
-        return parser
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "svg":
-            self._svg_depth += 1
-        elif tag == "title" and not self._seen_title and not self._svg_depth:
-            self._in_title = True
-        elif tag == "base" and self.base is None and values.get("href", "").strip():
-            self.base = values["href"].strip()
-        elif tag == "link":
-            self._link(values)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ("svg", "title"):  # <svg/> and <title/> open nothing
-            self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg" and self._svg_depth:
-            self._svg_depth -= 1
-        elif tag == "title" and self._in_title:
-            self._in_title = False
-            self._seen_title = True
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-
-    def _link(self, values: dict[str, str]) -> None:
-        relations = values.get("rel", "").lower().split()
-        link_type = values.get("type", "").split(";", 1)[0].strip().lower()
-        href = values.get("href", "").strip()
-        if "alternate" in relations and link_type in FEED_TYPES and href:
-            title = " ".join(values.get("title", "").split())
-            self.links.append(_Link(href=href, title=title, type=link_type))
+    return web_address(link, base) if isinstance(link, str) and link.strip() else None

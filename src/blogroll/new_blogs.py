@@ -66,12 +66,6 @@ def prepare_blog(
     if has_feed and not found.address_is_feed:
         reason = "it is a web page, not a feed; give it as site_url for Blogroll to find the page's feed"
         raise NoFeedFound(address, reason, found.candidates)
-    if found.feed_format == "json":
-        reason = (
-            f"the only feed found, {found.feed_url}, is a JSON Feed, which Blogroll cannot read yet; "
-            "give the address of an RSS or Atom feed"
-        )
-        raise NoFeedFound(address, reason, found.candidates)
     # A site_url that was itself the feed is not the site: the feed's own link is.
     site_given = given.site_url is not None and (has_feed or not found.address_is_feed)
     completed = BlogCreate.model_validate(

@@ -59,6 +59,12 @@ def local_number(value: int | float) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # `{{ _("...") }}` in templates. The i18n branch installs real translations (Flask-Babel); until
+    # then, and for any app without them, strings pass through unchanged. The check is on the key
+    # Jinja files the extension under, so translations installed earlier are never replaced.
+    if "jinja2.ext.InternationalizationExtension" not in app.jinja_env.extensions:
+        app.jinja_env.add_extension("jinja2.ext.i18n")
+        app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.context_processor(site_values)
     app.add_template_filter(web_url, "web_url")
     app.add_template_filter(rfc3339, "rfc3339")

@@ -30,8 +30,8 @@ def serve(server: FeedServer, path: str, body: bytes, content_type: str = HTML, 
     return server.route(path, Reply(status, body, {"Content-Type": content_type}))
 
 
-def feed_link(href: str) -> str:
-    return f'<link rel="alternate" type="application/rss+xml" href="{href}">'
+def feed_link(href: str, link_type: str = "application/rss+xml") -> str:
+    return f'<link rel="alternate" type="{link_type}" href="{href}">'
 
 
 def test_a_site_address_is_enough_and_the_name_is_the_feeds_title(
@@ -160,18 +160,20 @@ def test_a_feed_url_that_is_a_page_is_refused(
     )
 
 
-def test_a_json_feed_is_refused_since_the_worker_cannot_read_it(
-    discovering: FlaskClient, auth: Headers, feed_server: FeedServer, expect_error: Callable[..., Any]
+def test_a_json_feed_is_taken_like_rss_and_atom(
+    discovering: FlaskClient, auth: Headers, feed_server: FeedServer
 ) -> None:
-    body = json_feed("Jay", [("Post", "2026-01-06T10:00:00Z")])
+    body = json_feed("Jay", [("Post", "2026-01-06T10:00:00Z")], home_page_url="https://jay.example/")
     feed = serve(feed_server, "/feed.json", body, JSON_FEED_TYPE)
+    site = serve(feed_server, "/", page(feed_link("/feed.json", JSON_FEED_TYPE)))
 
-    response = discovering.post("/api/v1/blogs", json={"site_url": feed}, headers=auth)
+    response = discovering.post("/api/v1/blogs", json={"site_url": site}, headers=auth)
 
-    error = _no_feed(response, expect_error, feed)
-    assert error["details"]["reason"] == (
-        f"the only feed found, {feed}, is a JSON Feed, which Blogroll cannot read yet; "
-        "give the address of an RSS or Atom feed"
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert (response.json["name"], response.json["feed_url"], response.json["site_url"]) == (
+        "Jay",
+        feed,
+        site,
     )
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
+
+from flask import Flask
+
+from blogroll.config import Settings
 
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -69,3 +74,18 @@ class Page:
 def text_of(element: ET.Element) -> str:
     """The element's text as a reader sees it: whitespace collapsed."""
     return " ".join("".join(element.itertext()).split())
+
+
+def small_pages(app: Flask, size: int) -> None:
+    """Pages of `size` entries, so paging shows with a handful of entries."""
+    settings: Settings = app.config["BLOGROLL_SETTINGS"]
+    app.config["BLOGROLL_SETTINGS"] = settings.model_copy(update={"page_size": size})
+
+
+def follow_older_links(get_page: Callable[..., Page], path: str) -> list[Page]:
+    """Every page from `path` on, following "Older posts" until there is none."""
+    pages = [get_page(path)]
+    while older := pages[-1].findall(".//a[@rel='next']"):
+        assert len(pages) < 20, "the older-posts links go round in circles"
+        pages.append(get_page(older[0].get("href")))
+    return pages

@@ -32,9 +32,10 @@ def test_atom_feed_describes_the_blogroll(client: FlaskClient) -> None:
     assert feed.title == "Blogroll"
     assert feed.subtitle == "Hello from the tests!"
     assert feed.id == "http://localhost/feed.atom"
-    assert [(link.rel, link.href) for link in feed.links] == [
-        ("self", "http://localhost/feed.atom"),
-        ("alternate", "http://localhost/"),
+    assert [(link.rel, link.href, link.type) for link in feed.links] == [
+        ("self", "http://localhost/feed.atom", "application/atom+xml"),
+        ("alternate", "http://localhost/", "text/html"),
+        ("blogroll", "http://localhost/blogroll.opml", "text/xml"),
     ]
     assert feed.generator == "Blogroll"
 

@@ -13,9 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from blogroll import create_app
-from blogroll.config import Settings
 from blogroll.storage.db import get_database
-from tests.helpers.html_page import Page
+from tests.helpers.html_page import Page, follow_older_links, small_pages
 from tests.helpers.ports import free_port
 from tests.helpers.settings import make_settings
 
@@ -24,21 +23,6 @@ GetPage = Callable[..., Page]
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 3, 1, hour, minute, tzinfo=dt.UTC)
-
-
-def small_pages(app: Flask, size: int) -> None:
-    """Pages of `size` entries, so paging shows with a handful of entries."""
-    settings: Settings = app.config["BLOGROLL_SETTINGS"]
-    app.config["BLOGROLL_SETTINGS"] = settings.model_copy(update={"page_size": size})
-
-
-def follow_older_links(get_page: GetPage, path: str) -> list[Page]:
-    """Every page from `path` on, following "Older posts" until there is none."""
-    pages = [get_page(path)]
-    while older := pages[-1].findall(".//a[@rel='next']"):
-        assert len(pages) < 20, "the older-posts links go round in circles"
-        pages.append(get_page(older[0].get("href")))
-    return pages
 
 
 ENTRY_TITLES = ".//ol[@class='entries']/li/h3"
@@ -144,16 +128,33 @@ def test_pages_have_no_inline_styles_or_scripts(get_page: GetPage, add_blog: Any
         assert page.findall(".//*[@style]") == []
 
 
-def test_pages_link_the_atom_feed_for_feed_readers(get_page: GetPage) -> None:
-    page = get_page("/")
-    alternate = page.find(".//head/link[@rel='alternate']")
-    assert alternate.get("type") == "application/atom+xml"
-    assert alternate.get("href") == "/feed.atom"
-    assert page.links(".//header/nav[@aria-label='Site']/a") == [
-        ("Atom", "/feed.atom"),
-        ("OPML", "/blogroll.opml"),
-        ("API", "/api/v1/docs"),
+def head_links(page: Page, rel: str) -> list[tuple[str, str, str]]:
+    return [
+        (link.get("type", ""), link.get("href", ""), link.get("title", ""))
+        for link in page.findall(f".//head/link[@rel='{rel}']")
     ]
+
+
+def test_every_page_links_the_feeds_and_the_blogroll_for_feed_readers(
+    get_page: GetPage, add_blog: Any
+) -> None:
+    blog = add_blog("Tagged", tags=["python"])
+    for path, status in (("/", 200), (f"/blogs/{blog.id}", 200), ("/tags/", 200), ("/nope", 404)):
+        page = get_page(path, status=status)
+        assert head_links(page, "alternate")[:2] == [
+            ("application/atom+xml", "/feed.atom", "Blogroll: latest posts"),
+            ("application/feed+json", "/feed.json", "Blogroll: latest posts"),
+        ], path
+        assert head_links(page, "blogroll") == [("text/xml", "/blogroll.opml", "Blogroll: the blogroll")], (
+            path
+        )
+        assert page.links(".//header/nav[@aria-label='Site']/a") == [
+            ("Tags", "/tags/"),
+            ("Atom", "/feed.atom"),
+            ("JSON Feed", "/feed.json"),
+            ("OPML", "/blogroll.opml"),
+            ("API", "/api/v1/docs"),
+        ]
 
 
 def test_older_posts_pages_through_every_entry_exactly_once(
@@ -234,8 +235,13 @@ def test_blog_page_shows_the_blog_and_only_its_entries(
     assert page.links(".//article[@class='blog']/p[@class='meta']/a") == [
         ("Website", "https://alpha.example/"),
         ("Feed", "https://alpha.example/feed.xml"),
+        ("diy", "/tags/diy"),
+        ("plants", "/tags/plants"),
     ]
-    assert page.texts(".//article[@class='blog']//span[@class='tag']") == ["diy", "plants"]
+    assert page.links(".//article[@class='blog']//a[@class='tag']") == [
+        ("diy", "/tags/diy"),
+        ("plants", "/tags/plants"),
+    ]
     assert page.text(".//p[@class='fetch']") == "Not fetched yet."
     assert page.links(ENTRY_TITLES + "/a") == [
         ("Alpha's second", "https://alpha.example/2"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 
 RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -191,3 +192,70 @@ def gzip_bomb(size: int) -> bytes:
 
 def gzipped(body: bytes) -> bytes:
     return gzip.compress(body)
+
+
+JSON_FEED_TYPE = {"Content-Type": "application/feed+json"}
+
+# JSON Feed 1.1 with every field the worker reads, and the traps RSS and Atom have too.
+JSON_FEED_11 = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "A JSON blog",
+        "home_page_url": "https://json.example.org/",
+        "feed_url": "https://json.example.org/feed.json",
+        "authors": [{"name": "The Team"}],
+        "items": [
+            {
+                "id": "https://json.example.org/2026/second",
+                "url": "https://json.example.org/2026/second",
+                "title": "Second <post>",
+                "content_html": '<p onclick="steal()">Hi <script>alert(1)</script>'
+                '<a href="/about">about</a> <img src="cat.png"></p>',
+                "date_published": "2026-01-08T11:00:00+01:00",
+                "authors": [{"name": "Ada"}, {"name": "Grace"}],
+            },
+            {
+                "id": "first",
+                "url": "https://json.example.org/2026/first",
+                "content_text": "Plain <text>\non two lines",
+                "date_modified": "2026-01-07T09:00:00Z",
+            },
+            {"id": 42, "title": "A numeric id, no date", "summary": "Only a summary."},
+            {"url": "https://json.example.org/no-id", "title": "No id", "content_html": ""},
+            {"id": "future", "title": "From the future", "date_published": "2098-01-01T00:00:00Z"},
+            "not an item",
+        ],
+    }
+).encode()
+
+# JSON Feed 1.0: `author` (an object) instead of `authors`, served as plain application/json.
+JSON_FEED_10 = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "Old JSON",
+        "author": {"name": "Brent"},
+        "items": [
+            {
+                "id": "1",
+                "title": "One",
+                "content_html": "<p>One</p>",
+                "date_published": "2017-05-17T08:02:12-07:00",
+            }
+        ],
+    }
+).encode()
+
+# A real-world RSS 2.0 item, with non-ASCII text to show each encoding decodes right.
+WORLD = "Grüße, café, Привет, 日本語"
+
+
+def rss_in(encoding: str, *, declare: bool = False, title: str = WORLD) -> bytes:
+    """An RSS 2.0 feed encoded in `encoding` (a byte-order mark only if the codec writes one),
+    with an XML declaration naming the encoding only when `declare`."""
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>\n' if declare else ""
+    document = (
+        f'{declaration}<rss version="2.0"><channel><title>Encoded</title>'
+        f"<item><title>{title}</title><guid isPermaLink='false'>encoded-1</guid>"
+        f"<description>{title}</description></item></channel></rss>"
+    )
+    return document.encode(encoding)

@@ -147,8 +147,8 @@ CREATE_BLOG = (
     "worker's guard against private addresses and its size cap; the request waits for it, 20 s at "
     "most). A `site_url` that is itself a feed is taken as the feed. Without `name`, the feed is "
     "fetched for its title (a `feed_url` that is a web page is then refused): the name is the feed's "
-    f"title, else the page's `<title>`, cut to {NAME_LENGTH} characters. Only RSS and Atom feeds are "
-    "taken: a JSON Feed is refused with `no_feed_found`."
+    f"title, else the page's `<title>`, cut to {NAME_LENGTH} characters. RSS, Atom and JSON Feed are all "
+    "taken (RSS or Atom first when a page links both)."
 )
 CREATE_BLOG_422 = (
     "A field is not valid, or neither `feed_url` nor `site_url` was given (`validation_failed`, "

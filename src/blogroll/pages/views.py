@@ -19,7 +19,7 @@ from blogroll.storage.models import Entry
 def index() -> Response:
     settings = current_settings()
     session = get_session()
-    cursor = _cursor_arg()
+    cursor = cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, cursor=cursor)
     blogroll = blogs.list_blog_links(session)
     return conditional(
@@ -30,7 +30,7 @@ def index() -> Response:
             blogroll=blogroll,
             blog_names={blog.id: blog.name for blog in blogroll},
             entries=page[: settings.page_size],
-            older=_older_url(".index", page, settings.page_size),
+            older=older_url(".index", page, settings.page_size),
             newest=None if cursor is None else url_for(".index"),
         ),
     )
@@ -43,7 +43,7 @@ def blog(blog_id: int) -> Response:
     found = blogs.get_blog(session, blog_id)
     if found is None:
         abort(404, _("There is no blog with id %(id)s.", id=blog_id))
-    cursor = _cursor_arg()
+    cursor = cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
     return conditional(
         page_etag(state([found]), [found.tags], state(page)),
@@ -51,13 +51,13 @@ def blog(blog_id: int) -> Response:
             "blog.html",
             blog=found,
             entries=page[: settings.page_size],
-            older=_older_url(".blog", page, settings.page_size, blog_id=blog_id),
+            older=older_url(".blog", page, settings.page_size, blog_id=blog_id),
             newest=None if cursor is None else url_for(".blog", blog_id=blog_id),
         ),
     )
 
 
-def _cursor_arg() -> entries.EntryCursor | None:
+def cursor_arg() -> entries.EntryCursor | None:
     text = request.args.get("before")
     if not text:
         return None
@@ -67,7 +67,7 @@ def _cursor_arg() -> entries.EntryCursor | None:
         abort(400, _("That page link is not valid. Start again from the first page."))
 
 
-def _older_url(endpoint: str, page: list[Entry], size: int, **values: Any) -> str | None:
+def older_url(endpoint: str, page: list[Entry], size: int, **values: Any) -> str | None:
     if len(page) <= size:
         return None
     return url_for(endpoint, before=entries.EntryCursor.after(page[size - 1]).encode(), **values)

@@ -25,8 +25,8 @@ PERMANENT_REDIRECTS = {301, 308}
 # A host with many addresses is tried on its first few only, so one fetch cannot stall for long.
 MAX_ADDRESSES_TRIED = 3
 ACCEPT = (
-    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+    "application/atom+xml, application/rss+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, */*;q=0.5"
 )
 
 

@@ -1,0 +1,94 @@
+"""Tags are places: the list of tags, and for each its blogs and their latest posts as a page, an Atom
+feed, a JSON Feed and an OPML file."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, url_for
+from pydantic import TypeAdapter, ValidationError
+
+from blogroll.caching import conditional, page_etag, state
+from blogroll.config import current_settings
+from blogroll.pages import bp
+from blogroll.pages.feeds import ATOM_TYPE, feed_response, opml_response
+from blogroll.pages.syndication import JSON_FEED_TYPE, render_atom, render_json_feed
+from blogroll.pages.views import cursor_arg, older_url
+from blogroll.schemas import Tag
+from blogroll.storage import blogs, entries
+from blogroll.storage.db import get_session
+
+_TAG = TypeAdapter(Tag)
+
+
+@bp.get("/tags/")
+def tags() -> Response:
+    counts = blogs.count_blogs_by_tag(get_session())
+    return conditional(page_etag(counts), lambda: render_template("tags.html", tags=counts))
+
+
+@bp.get("/tags/<tag>")
+def tag_page(tag: str) -> Response:
+    settings = current_settings()
+    session = get_session()
+    known_tag(tag)
+    cursor = cursor_arg()
+    page = entries.list_entries(session, limit=settings.page_size + 1, tag=tag, cursor=cursor)
+    tagged = blogs.list_blog_links(session, tag=tag)
+    return conditional(
+        page_etag(state(page), tagged),
+        lambda: render_template(
+            "tag.html",
+            tag=tag,
+            blogroll=tagged,
+            blog_names={blog.id: blog.name for blog in tagged},
+            entries=page[: settings.page_size],
+            older=older_url(".tag_page", page, settings.page_size, tag=tag),
+            newest=None if cursor is None else url_for(".tag_page", tag=tag),
+        ),
+    )
+
+
+@bp.get("/tags/<tag>.atom")
+def tag_atom(tag: str) -> Response:
+    known_tag(tag)
+    return feed_response(
+        render_atom,
+        ATOM_TYPE,
+        feed_url=url_for(".tag_atom", tag=tag, _external=True),
+        home_page_url=url_for(".tag_page", tag=tag, _external=True),
+        tag=tag,
+        title=tag_title(tag),
+    )
+
+
+@bp.get("/tags/<tag>.json")
+def tag_json(tag: str) -> Response:
+    known_tag(tag)
+    return feed_response(
+        render_json_feed,
+        JSON_FEED_TYPE,
+        feed_url=url_for(".tag_json", tag=tag, _external=True),
+        home_page_url=url_for(".tag_page", tag=tag, _external=True),
+        tag=tag,
+        title=tag_title(tag),
+    )
+
+
+@bp.get("/tags/<tag>.opml")
+def tag_opml(tag: str) -> Response:
+    known_tag(tag)
+    return opml_response(blogs.list_blogs_by_name(get_session(), tag=tag), title=tag_title(tag))
+
+
+def tag_title(tag: str) -> str:
+    return f"{current_settings().site_title}: {tag}"
+
+
+def known_tag(tag: str) -> None:
+    """404 unless some blog carries exactly this tag (tags are stored normalized, so `Python` is
+    not `python`); text no tag can be never reaches the database."""
+    try:
+        valid = _TAG.validate_python(tag) == tag
+    except ValidationError:
+        valid = False
+    if not valid or not blogs.tag_exists(get_session(), tag):
+        abort(404, f"There is no tag “{tag[:100]}”.")
