@@ -26,3 +26,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(web_url, "web_url")
     app.add_template_filter(rfc3339, "rfc3339")
     app.add_template_filter(status_phrase, "status_phrase")
+    # Until Flask-Babel is set up (the i18n work replaces this block): templates may already write
+    # {{ _("...") }}, and it shows the text as written.
+    if "jinja2.ext.i18n" not in app.jinja_env.extensions:
+        app.jinja_env.add_extension("jinja2.ext.i18n")
+        app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]

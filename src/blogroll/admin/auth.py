@@ -24,9 +24,11 @@ PUBLIC_ENDPOINTS = {"admin.sign_in"}
 def _require_user() -> BaseResponse | None:
     """Loads the session, checks CSRF on every unsafe method, and sends strangers to sign in."""
     session = web_sessions.load()
-    web_sessions.protect()
+    # Who is signed in is known before the CSRF check, which reads the body: an upload too large
+    # to read is then answered on its own form (admin/opml.py).
     user = get_session().get(User, session.user_id) if session.user_id else None
     g.user = user
+    web_sessions.protect()
     if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("admin.sign_in", next=request.full_path.rstrip("?")))
@@ -45,7 +47,8 @@ def _never_cached(response: Response) -> Response:
 @bp.context_processor
 def _admin_context() -> dict[str, object]:
     user = g.get("user")
-    return {"current_user": user, "signout_form": ActionForm() if user else None}
+    # formdata=None: the sign-out button only renders, and must not read a body too large to read.
+    return {"current_user": user, "signout_form": ActionForm(formdata=None) if user else None}
 
 
 def safe_next(target: str | None) -> str:
