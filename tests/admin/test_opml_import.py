@@ -56,12 +56,12 @@ def test_a_real_file_is_imported_and_reported(browser: FlaskClient, session: Ses
     assert "<h1>Imported feeds.opml</h1>" in page
     assert '<p id="summary">Added 3, already in the blogroll 1, refused 0.</p>' in page
     assert section(page, "added") == [
-        "awesomekling.github.io https://awesomekling.github.io/feed.xml serenity devs",
-        "bjg.io https://bjg.io/feed.xml serenity devs",
-        "adkaster.github.io https://adkaster.github.io/feed.xml serenity devs",
+        "awesomekling.github.io serenity devs https://awesomekling.github.io/feed.xml",
+        "bjg.io serenity devs https://bjg.io/feed.xml",
+        "adkaster.github.io serenity devs https://adkaster.github.io/feed.xml",
     ]
     assert section(page, "skipped") == [
-        "awesomekling.github.io https://awesomekling.github.io/feed.xml : given earlier in this file"
+        "awesomekling.github.io: given earlier in this file https://awesomekling.github.io/feed.xml"
     ]
     assert _names(session) == ["awesomekling.github.io", "bjg.io", "adkaster.github.io"]
     first = session.scalars(select(Blog).order_by(Blog.id)).first()
@@ -78,17 +78,17 @@ def test_every_outline_is_reported_added_skipped_refused_or_noted(
 
     assert '<p id="summary">Added 2, already in the blogroll 2, refused 1.</p>' in page
     assert section(page, "added") == [
-        "Snake News https://snake.example/feed tech",
-        "Odd Site https://odd.example/feed tech",
+        "Snake News tech https://snake.example/feed",
+        "Odd Site tech https://odd.example/feed",
     ]
     assert section(page, "skipped") == [
-        f"Known Again {KNOWN_FEED} : already there as Known",
-        "Snake Twice https://snake.example/feed : given earlier in this file",
+        f"Known Again: already there as Known {KNOWN_FEED}",
+        "Snake Twice: given earlier in this file https://snake.example/feed",
     ]
     assert f'already there as <a href="/admin/blogs/{known.id}/edit">Known</a>' in page
     assert section(page, "refused") == [
-        "Gopher Hole gopher://hole.example/feed : "
-        "the feed address (xmlUrl) must be a web address starting with http:// or https://"
+        "Gopher Hole: the feed address (xmlUrl) must be a web address starting with http:// or https:// "
+        "gopher://hole.example/feed"
     ]
     assert section(page, "notes") == [
         "Odd Site: htmlUrl left out: the site address (htmlUrl) must be a web address starting with "
@@ -160,7 +160,7 @@ def test_a_file_is_imported_from_its_address(
     assert f"<h1>Imported {url}</h1>" in page
     assert '<p id="summary">Added 8, already in the blogroll 0, refused 0.</p>' in page
     assert section(page, "added")[0] == (
-        "Japan Times latest articles https://www.japantimes.co.jp/feed/topstories/ japan"
+        "Japan Times latest articles japan https://www.japantimes.co.jp/feed/topstories/"
     )
     assert len(_names(session)) == 8
     assert feed_server.hits["/blogroll.opml"] == 1
@@ -233,6 +233,6 @@ def test_the_api_and_the_admin_page_import_alike(
 
     assert [item["name"] for item in answer["items"]] == added
     assert answer["skipped"] == 1  # nothing was known yet: only the repeat within the file
-    assert [f"{r['title']} {r['xml_url']} : {r['reason']}" for r in answer["refused"]] == section(
+    assert [f"{r['title']}: {r['reason']} {r['xml_url']}" for r in answer["refused"]] == section(
         page, "refused"
     )
