@@ -23,17 +23,22 @@ PUBLIC_ENDPOINTS = {"admin.sign_in"}
 @bp.before_request
 def _require_user() -> BaseResponse | None:
     """Loads the session, checks CSRF on every unsafe method, and sends strangers to sign in."""
-    session = web_sessions.load()
-    # Who is signed in is known before the CSRF check, which reads the body: an upload too large
-    # to read is then answered on its own form (admin/opml.py).
-    user = get_session().get(User, session.user_id) if session.user_id else None
-    g.user = user
+    web_sessions.load()
     web_sessions.protect()
+    user = signed_in_user()
     if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("admin.sign_in", next=request.full_path.rstrip("?")))
         abort(403)
     return None
+
+
+def signed_in_user() -> User | None:
+    """Who this browser is signed in as (kept in `g.user` for the pages), or None."""
+    session = web_sessions.load()
+    user = get_session().get(User, session.user_id) if session.user_id else None
+    g.user = user
+    return user
 
 
 @bp.after_request

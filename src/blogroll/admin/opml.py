@@ -3,13 +3,14 @@ became of each outline. The import itself is the API's and the CLI's (`opml_impo
 
 from __future__ import annotations
 
-from flask import g, render_template, request
+from flask import render_template, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import Field
 
 from blogroll.admin import bp
+from blogroll.admin.auth import signed_in_user
 from blogroll.admin.forms import OpmlFileForm, OpmlUrlForm
 from blogroll.config import current_settings
 from blogroll.errors import error_response
@@ -54,7 +55,8 @@ def opml_import_url() -> tuple[str, int]:
 def _too_large(error: RequestEntityTooLarge) -> BaseResponse | tuple[str, int]:
     """An upload over `max_body_bytes` is answered on the import form, in words; it was never read,
     so nothing was imported (and its CSRF token never checked: the page changes nothing)."""
-    if request.endpoint != "admin.opml_import_file" or g.get("user") is None:
+    # The guard stopped at the CSRF check, which could not read the body: who is it?
+    if request.endpoint != "admin.opml_import_file" or signed_in_user() is None:
         return error_response(413, "the request body is larger than this server accepts")
     form = OpmlFileForm(formdata=None)
     form.file.errors = [too_large(current_settings().max_body_bytes)]
