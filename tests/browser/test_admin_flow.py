@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from tests.admin.opml_files import real_file
+from tests.discovery.feeds import RSS_TYPE, rss
+from tests.discovery.feeds import page as page_with
 from tests.helpers.feed_server import FeedServer, Reply
 
 from .chromium import DESKTOP, PHONE
@@ -23,15 +25,16 @@ pytestmark = pytest.mark.browser
 
 COMMUNITY = "frankmeeuwsen-blogroll.opml"  # a real blogroll of 48 feeds (tests/fixtures/opml)
 KNOWN = "http://feeds2.feedburner.com/AustinKleon"  # one of them
-# A second file, served by the fixture server: one feed of the first, one new, one refused, one noted.
-SECOND = f"""<?xml version="1.0" encoding="UTF-8"?>
+# A second file, served by the fixture server: one feed of the first, one new (on the fixture
+# server too), one refused, one noted.
+SECOND = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0"><head><title>More</title></head><body>
-  <outline type="rss" text="Austin again" xmlUrl="{KNOWN}"/>
-  <outline type="rss" text="Fresh Notes" xmlUrl="https://fresh.example.org/feed.xml"
-           htmlUrl="mailto:me@fresh.example.org"/>
+  <outline type="rss" text="Austin again" xmlUrl="{known}"/>
+  <outline type="rss" text="Fresh Notes" xmlUrl="{fresh}" htmlUrl="mailto:me@fresh.example.org"/>
   <outline type="rss" text="Old Gopher" xmlUrl="gopher://old.example.org/feed"/>
 </body></opml>
-""".encode()
+"""
+LINK = '<link rel="alternate" type="application/rss+xml" href="/fresh.xml" title="Posts">'
 # The smallest touch target the phone layout allows, in CSS pixels (WCAG 2.5.5 asks for 44).
 TOUCH = 44
 
@@ -52,7 +55,12 @@ def test_a_keeper_imports_opml_pauses_makes_a_token_and_signs_out(
     tmp_path: Path,
 ) -> None:
     width = viewport["width"]
-    second = feed_server.route("/more.opml", Reply(body=SECOND, headers={"Content-Type": "text/x-opml"}))
+    fresh = feed_server.route(
+        "/fresh.xml", Reply(body=rss("Fresh Notes", [("Hello", None)]), headers={"Content-Type": RSS_TYPE})
+    )
+    site = feed_server.route("/", Reply(body=page_with(f"<title>Fresh</title>{LINK}")))
+    opml = SECOND.format(known=KNOWN, fresh=fresh).encode()
+    second = feed_server.route("/more.opml", Reply(body=opml, headers={"Content-Type": "text/x-opml"}))
     missing = feed_server.url("/missing.opml")
     seen: list[str] = []
 
@@ -99,7 +107,7 @@ def test_a_keeper_imports_opml_pauses_makes_a_token_and_signs_out(
     page.get_by_role("button", name="Import from the address").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Imported {second}"
     assert page.locator("#summary").inner_text() == "Added 1, already in the blogroll 1, refused 1."
-    assert _section(page, "added") == ["Fresh Notes https://fresh.example.org/feed.xml"]
+    assert _section(page, "added") == [f"Fresh Notes {fresh}"]
     assert _section(page, "skipped") == [f"Austin again: already there as Austin Kleon {KNOWN}"]
     assert _section(page, "refused") == [
         "Old Gopher: the feed address (xmlUrl) must be a web address starting with http:// or https:// "
@@ -119,6 +127,18 @@ def test_a_keeper_imports_opml_pauses_makes_a_token_and_signs_out(
     exported = page.request.get(live_server + export).text()
     assert exported.count("<outline ") == 49
     assert 'text="Fresh Notes"' in exported
+
+    # Adding it again by its site's address: the preview says it is there, and offers no Save.
+    nav.get_by_role("link", name="Add a blog").click()
+    page.get_by_label("Site address").fill(site)
+    page.get_by_role("button", name="Find feed").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Add Fresh Notes?"
+    warning = page.get_by_role("alert")
+    assert warning.inner_text().split("\n")[0] == "This feed is already in the blogroll, as Fresh Notes."
+    assert page.get_by_role("button", name="Save").count() == 0
+    check(page, "preview-duplicate")
+    warning.get_by_role("link", name="Fresh Notes").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Edit Fresh Notes"
 
     # Pause and resume one of them.
     nav.get_by_role("link", name="Blogs").click()
@@ -150,4 +170,4 @@ def test_a_keeper_imports_opml_pauses_makes_a_token_and_signs_out(
     page.wait_for_url(live_server + "/admin/login")
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
     check(page, "signed-out")
-    assert len(seen) == 11
+    assert len(seen) == 12
