@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import flask_babel
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
@@ -32,8 +33,19 @@ def N_(message: str) -> str:
     return message
 
 
+def gettext(string: str, **variables: Any) -> str:
+    """flask_babel's `gettext`, typed: `string` in this request's language, variables filled in
+    (English outside a request, as in the CLI)."""
+    return str(flask_babel.gettext(string, **variables))
+
+
 def select_language() -> str:
-    """The language of this request: the address's choice, the cookie's, then the browser's."""
+    """The language of this request: the address's choice, the cookie's, then the browser's. JSON
+    answers (the API, the probes) are always English: their messages are a contract, even where
+    they come from code the pages share (validation, OPML import). The API's page for people is a
+    page like the others."""
+    if _answers_json():
+        return DEFAULT_LANGUAGE
     asked = request.args.get(QUERY_ARG, "").strip().lower()
     if asked in LANGUAGES:
         return asked
@@ -41,6 +53,12 @@ def select_language() -> str:
     if remembered in LANGUAGES:
         return remembered
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+
+
+def _answers_json() -> bool:
+    if request.path in ("/healthz", "/readyz", "/metrics"):
+        return True
+    return request.path.startswith("/api/") and request.endpoint != "api.api_page"
 
 
 def current_language() -> str:

@@ -62,7 +62,7 @@ def prepare_blog(
     if has_name and has_feed and not always_discover:
         return PreparedBlog(_new_blog(given), None)
     address = str(given.feed_url) if has_feed else str(given.site_url)
-    found = discover(address, _while_waiting(settings), backend=backend)
+    found = discover(address, while_waiting(settings), backend=backend)
     if has_feed and not found.address_is_feed:
         reason = "it is a web page, not a feed; give it as site_url for Blogroll to find the page's feed"
         raise NoFeedFound(address, reason, found.candidates)
@@ -100,7 +100,7 @@ def _new_blog(valid: BlogCreate) -> NewBlog:
     )
 
 
-def _while_waiting(settings: Settings) -> Settings:
+def while_waiting(settings: Settings) -> Settings:
     """The worker's fetch settings, with its time limits cut to what a waiting client can bear."""
     limits = {
         "fetch_total_timeout": min(settings.fetch_total_timeout, DISCOVERY_SECONDS),

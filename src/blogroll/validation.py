@@ -5,7 +5,12 @@ Kept apart from `errors` (Flask's error handlers), so that callers outside a req
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import ValidationError
+
+from blogroll.i18n import gettext as _
+from blogroll.schemas import MAX_TAGS, NO_ADDRESS
 
 
 def field_problem(field: str, message: str, kind: str) -> dict[str, str]:
@@ -55,3 +60,38 @@ def describe_problem(problem: dict[str, str]) -> str:
     if kind in ("string_too_long", "url_too_long", "too_long"):
         return f"{what} is too long ({problem['message'].split('at most ')[-1].rstrip('.')})"
     return f"{what}: {problem['message']}"
+
+
+def describe_field(problem: dict[str, str], labels: Mapping[str, str]) -> str:
+    """A form field's problem as a sentence led by the field's label ("Feed address must be a web
+    address ..."), for the admin pages: never a regular expression, a type name or an API field name.
+
+    `labels` maps each schema field to its label on the form; a problem of a field the form lacks
+    is named by its schema name.
+    """
+    field = problem["field"]
+    name, _dot, index = field.partition(".")
+    label = labels.get(name, name)
+    kind = problem["type"]
+    if name == "tags" and index.isdigit():
+        label = _("Tag %(number)s", number=int(index) + 1)
+    if problem["message"] == NO_ADDRESS:
+        return _("Give the feed address, or the site address for Blogroll to find the site's feed.")
+    if kind == "string_pattern_mismatch":
+        if name == "tags":
+            return _(
+                "%(label)s may hold only letters, digits, spaces and _ . + -, and must start with a "
+                "letter or digit.",
+                label=label,
+            )
+        return _("%(label)s contains control characters or characters that cannot be stored.", label=label)
+    if kind in ("url_scheme", "url_parsing", "url_syntax_violation", "url_type"):
+        return _("%(label)s must be a web address starting with http:// or https://.", label=label)
+    if kind in ("string_too_short", "missing"):
+        return _("%(label)s is empty.", label=label)
+    if kind == "too_long" and name == "tags":
+        return _("%(label)s: give at most %(count)s tags.", label=label, count=MAX_TAGS)
+    if kind in ("string_too_long", "url_too_long"):
+        limit = problem["message"].split("at most ")[-1].rstrip(".")
+        return _("%(label)s is too long: at most %(limit)s.", label=label, limit=limit)
+    return _("%(label)s: %(problem)s.", label=label, problem=problem["message"].rstrip("."))

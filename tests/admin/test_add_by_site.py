@@ -170,7 +170,7 @@ def test_no_address_at_all_is_shown_beside_both_address_fields(browser: FlaskCli
 
     assert response.status_code == 422
     shown = response.get_data(as_text=True)
-    message = "give feed_url, or site_url for Blogroll to find the site&#39;s feed"
+    message = "Give the feed address, or the site address for Blogroll to find the site&#39;s feed."
     for field in ("feed_url", "site_url"):
         assert f'<ul class="errors" id="{field}-errors"><li>{message}</li></ul>' in shown
     assert storage() == before
@@ -186,3 +186,55 @@ def test_the_preview_save_form_needs_its_csrf_token(browser: FlaskClient, site: 
 
     assert response.status_code == 400
     assert storage() == before
+
+
+def test_the_preview_warns_that_the_feed_is_in_the_blogroll_and_saving_says_so(
+    browser: FlaskClient, site: str, feed_server: FeedServer, add_blog: Any, storage: Any
+) -> None:
+    existing = add_blog("Ann, added before", feed_url=feed_server.url("/feed.xml"))
+    token = form_token(browser, "/admin/blogs/new")
+
+    preview = browser.post("/admin/blogs/new", data={"csrf_token": token, "site_url": site})
+
+    assert preview.status_code == 200
+    shown = preview.get_data(as_text=True)
+    edit = f"/admin/blogs/{existing.id}/edit"
+    assert (
+        '<div class="alert" role="alert" id="same-feed">\n'
+        f'  <p>This feed is already in the blogroll, as <a href="{edit}">Ann, added before</a>.</p>'
+    ) in shown
+    assert 'value="save"' not in shown  # no Save button for what cannot be saved
+    before = storage()
+
+    # Saved all the same (an old tab, a second keeper): the form says why, beside the feed address.
+    saved = browser.post("/admin/blogs/new", data=_hidden_fields(shown) | {"step": "save"})
+
+    assert saved.status_code == 422
+    page = saved.get_data(as_text=True)
+    assert (
+        '<ul class="errors" id="feed_url-errors"><li>Another blog already has this feed address.</li></ul>'
+        in page
+    )
+    assert f'<p>This feed is already in the blogroll, as <a href="{edit}">Ann, added before</a>.</p>' in page
+    assert storage() == before
+
+
+def test_the_preview_notes_a_blog_with_the_same_site(
+    browser: FlaskClient, site: str, add_blog: Any, session: Session
+) -> None:
+    other = add_blog("Ann's comments", feed_url="https://comments.example.org/feed", site_url=site)
+    token = form_token(browser, "/admin/blogs/new")
+
+    shown = browser.post("/admin/blogs/new", data={"csrf_token": token, "site_url": site}).get_data(
+        as_text=True
+    )
+
+    assert 'id="same-feed"' not in shown
+    assert (
+        "<p>A blog with this site address is already in the blogroll:\n"
+        f'  <a href="/admin/blogs/{other.id}/edit">Ann&#39;s comments</a> (https://comments.example.org/feed).</p>'
+    ) in shown
+    # Another feed of the same site may be wanted: Save is offered, and saves.
+    assert '<button type="submit" name="step" value="save">Save</button>' in shown
+    assert browser.post("/admin/blogs/new", data=_hidden_fields(shown) | {"step": "save"}).status_code == 302
+    assert len(session.scalars(select(Blog)).all()) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -55,7 +56,12 @@ def test_the_table_counts_each_blogs_entries(browser: FlaskClient, add_blog: Any
     for _ in range(3):
         add_entry(blog)
     html = browser.get("/admin/?sort=entries").get_data(as_text=True)
-    assert re.search(r"Counted</a>.*?<td>0</td>\s*<td>.*?</td>\s*<td>3</td>", html, flags=re.DOTALL)
+    assert re.search(
+        r'Counted</a>.*?<td data-label="Errors">0</td>\s*<td data-label="Next fetch">.*?</td>\s*'
+        r'<td data-label="Entries">3</td>',
+        html,
+        flags=re.DOTALL,
+    )
 
 
 def test_a_keeper_adds_a_blog_by_its_feed(browser: FlaskClient, session: Session) -> None:
@@ -86,8 +92,78 @@ def test_form_errors_are_shown_beside_their_fields(browser: FlaskClient, storage
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'aria-describedby="feed_url-errors"' in html
-    assert re.search(r'id="feed_url-errors"><li>[^<]*(scheme|URL)', html)
+    assert (
+        '<ul class="errors" id="feed_url-errors"><li>'
+        "Feed address must be a web address starting with http:// or https://.</li></ul>"
+    ) in html
     assert storage() == before
+
+
+FEED = "https://words.example.org/feed.xml"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"name": "   "}, "name", "Name is empty."),
+        ({"name": "x" * 201}, "name", "Name is too long: at most 200 characters."),
+        (
+            {"name": "Bell\x07"},
+            "name",
+            "Name contains control characters or characters that cannot be stored.",
+        ),
+        (
+            {"feed_url": "feed.xml"},
+            "feed_url",
+            "Feed address must be a web address starting with http:// or https://.",
+        ),
+        (
+            {"site_url": "javascript:alert(1)"},
+            "site_url",
+            "Site address must be a web address starting with http:// or https://.",
+        ),
+        (
+            {"tags": "python, -dash"},
+            "tags",
+            "Tag 2 may hold only letters, digits, spaces and _ . + -, and must start with a letter or digit.",
+        ),
+        ({"tags": ", ".join(f"t{n}" for n in range(21))}, "tags", "Tags: give at most 20 tags."),
+        (
+            {"description": "Bell\x07"},
+            "description",
+            "Description contains control characters or characters that cannot be stored.",
+        ),
+    ],
+    ids=[
+        "empty-name",
+        "long-name",
+        "control-name",
+        "relative-feed",
+        "script-site",
+        "tag",
+        "many-tags",
+        "description",
+    ],
+)
+def test_form_errors_say_what_is_wrong_in_words(
+    browser: FlaskClient, add_blog: Any, storage: Any, fields: dict[str, str], field: str, message: str
+) -> None:
+    """Errors name the field by its label and say what to fix: no pattern, type name or API name."""
+    blog = add_blog("Words", feed_url=FEED)
+    values = {"name": "Words", "feed_url": FEED} | fields
+    # A name left empty on the new form is not an error but a name to find (by fetching the feed).
+    paths = [f"/admin/blogs/{blog.id}/edit"] + (["/admin/blogs/new"] if values["name"].strip() else [])
+    for path in paths:
+        token = form_token(browser, path)
+        before = storage()
+        response = browser.post(path, data={"csrf_token": token, "step": "add"} | values)
+        assert response.status_code == 422, path
+        page = response.get_data(as_text=True)
+        shown = re.findall(rf'<ul class="errors" id="{field}-errors"><li>(.*?)</li></ul>', page)
+        assert [html.unescape(error) for error in shown] == [message], path
+        for raw in ("String should", "pattern", "Input should", "feed_url", "site_url"):
+            assert raw not in "".join(re.findall(r'<ul class="errors"[^>]*>(.*?)</ul>', page)), path
+        assert storage() == before
 
 
 def test_a_feed_already_in_the_roll_is_refused_with_a_message(browser: FlaskClient, add_blog: Any) -> None:

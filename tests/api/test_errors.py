@@ -486,3 +486,24 @@ def test_api_errors_stay_english_whatever_language_is_asked(
     assert too_large.json["message"] == "the request body is larger than this server accepts"
     for response in (missing, unknown, invalid, too_large):
         assert "Content-Language" not in response.headers
+
+
+@pytest.mark.parametrize("headers", [{"Accept-Language": "es"}, {"Cookie": "blogroll_lang=es"}])
+def test_import_reasons_stay_english_though_the_admin_pages_translate_them(
+    client: FlaskClient, auth: Headers, headers: Headers
+) -> None:
+    """The OPML import's reasons and notes come from code the admin pages share, where they are
+    translated; through the API they are English whatever the reader asks for."""
+    opml = (
+        b'<opml version="2.0"><body>'
+        b'<outline type="rss" text="Site" xmlUrl="https://ok.example/feed" htmlUrl="not a url"/>'
+        b'<outline type="rss" text="Evil" xmlUrl="javascript:alert(1)"/>'
+        b"</body></opml>"
+    )
+    response = client.post(
+        "/api/v1/blogs/import", data=opml, content_type="text/x-opml", headers=auth | headers
+    )
+    assert response.status_code == 200, response.text
+    [refused] = response.json["refused"]
+    assert "must be a web address starting with http://" in refused["reason"]
+    assert any("htmlUrl left out" in note["note"] for note in response.json["notes"]), response.json

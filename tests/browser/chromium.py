@@ -6,6 +6,7 @@ import shutil
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
+# A small phone (iPhone SE, Android's common 360-375 px): the narrowest screen the pages are laid out for.
+PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000

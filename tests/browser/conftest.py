@@ -14,12 +14,15 @@ from werkzeug.serving import make_server
 
 from blogroll import create_app
 from blogroll.config import Settings
-from blogroll.storage.db import get_database
+from blogroll.storage import users
+from blogroll.storage.db import Database, get_database, make_engine
+from tests.admin.forms import PASSWORD
 from tests.helpers.prerequisites import require
 
 from .chromium import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS
 
 GREETING = "Hello from the browser test!"
+NAME = "keeper"
 
 NGINX_CONF = Path(__file__).parents[2] / "deploy" / "nginx" / "blogroll.conf"
 
@@ -46,7 +49,8 @@ def _with_headers(app: Callable[..., Iterable[bytes]], headers: list[tuple[str, 
 @pytest.fixture
 def live_server(sqlite_settings: Settings) -> Iterator[str]:
     """The app in a real threaded HTTP server on a free port, behind the proxy's headers; yields its URL."""
-    app = create_app(sqlite_settings.model_copy(update={"greeting": GREETING}))
+    # Private addresses allowed: the OPML import's fixture server is on 127.0.0.1.
+    app = create_app(sqlite_settings.model_copy(update={"greeting": GREETING, "allow_private_feeds": True}))
     server = make_server("127.0.0.1", 0, _with_headers(app, _proxy_headers()), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -112,3 +116,29 @@ def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
     for context in contexts:
         context.close()
     assert problems == []
+
+
+@pytest.fixture
+def keeper(sqlite_settings: Settings) -> str:
+    """A keeper's account, made through storage as `blogroll users create` makes it; yields the name."""
+    database = Database(make_engine(sqlite_settings))
+    with database.transaction() as session:
+        users.create_user(session, NAME, PASSWORD)
+    database.engine.dispose()
+    return NAME
+
+
+@pytest.fixture
+def sign_in(live_server: str, keeper: str, open_page: Callable[..., Any]) -> Callable[..., Any]:
+    """`sign_in(viewport)`: a fresh page, signed in through the form, on the blog table (`allow` as
+    for `open_page`)."""
+
+    def sign_in_(viewport: dict[str, int] = DESKTOP, allow: dict[str, int] | None = None) -> Any:
+        page = open_page(live_server + "/admin/", viewport=viewport, allow=allow)
+        page.get_by_label("User name").fill(keeper)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(live_server + "/admin/")
+        return page
+
+    return sign_in_

@@ -17,17 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from blogroll.config import Settings
-from blogroll.storage import users
 from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.db import Database, make_engine
 from blogroll.storage.models import Blog
+from tests.admin.forms import PASSWORD
 
 from .chromium import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
-NAME = "keeper"
-PASSWORD = "correct horse battery staple"
 FEED = "https://notes.example.org/feed.xml"
 LONG_NAME = "Notes From A Very Long Blog Name That Goes On And On About Everything"
 LONG_ERROR = "HTTP 500 from https://broken.example.org/" + "a-very-long-path/" * 8 + "feed.xml"
@@ -41,32 +39,6 @@ OpenPage = Callable[..., Any]
 
 def _database(settings: Settings) -> Database:
     return Database(make_engine(settings))
-
-
-@pytest.fixture
-def keeper(sqlite_settings: Settings) -> str:
-    """A keeper's account, made through storage as `blogroll users create` makes it; yields the name."""
-    database = _database(sqlite_settings)
-    with database.transaction() as session:
-        users.create_user(session, NAME, PASSWORD)
-    database.engine.dispose()
-    return NAME
-
-
-@pytest.fixture
-def sign_in(live_server: str, keeper: str, open_page: OpenPage) -> Callable[..., Any]:
-    """`sign_in(viewport)`: a fresh page, signed in through the form, on the blog table (`allow` as
-    for `open_page`)."""
-
-    def sign_in_(viewport: dict[str, int] = DESKTOP, allow: dict[str, int] | None = None) -> Any:
-        page = open_page(live_server + "/admin/", viewport=viewport, allow=allow)
-        page.get_by_label("User name").fill(keeper)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(live_server + "/admin/")
-        return page
-
-    return sign_in_
 
 
 def _row(page: Any, name: str) -> Any:

@@ -197,7 +197,7 @@ def test_make_due(session: Session, add_blog: Any) -> None:
 
 
 def test_import_blogs_skips_known_and_repeated_feeds(session: Session, add_blog: Any) -> None:
-    add_blog("Known", feed_url="https://known.example/feed")
+    known = add_blog("Known", feed_url="https://known.example/feed")
     outcome = blogs.import_blogs(
         session,
         [
@@ -210,7 +210,11 @@ def test_import_blogs_skips_known_and_repeated_feeds(session: Session, add_blog:
     session.commit()
 
     assert [blog.name for blog in outcome.added] == ["One", "Two"]
-    assert outcome.skipped == 2
+    # Each skipped blog says why: the blog already there, or None for a repeat within the file.
+    assert [(skip.blog.name, skip.existing) for skip in outcome.skipped] == [
+        ("Known again", known),
+        ("One again", None),
+    ]
     assert _count(session, Blog) == 3
     assert blogs.import_blogs(session, [NewBlog(name="One", feed_url="https://one.example/feed")]).added == []
 

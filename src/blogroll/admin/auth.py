@@ -24,15 +24,22 @@ PUBLIC_ENDPOINTS = {"admin.sign_in"}
 @bp.before_request
 def _require_user() -> BaseResponse | None:
     """Loads the session, checks CSRF on every unsafe method, and sends strangers to sign in."""
-    session = web_sessions.load()
+    web_sessions.load()
     web_sessions.protect()
-    user = get_session().get(User, session.user_id) if session.user_id else None
-    g.user = user
+    user = signed_in_user()
     if user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("admin.sign_in", next=request.full_path.rstrip("?")))
         abort(403)
     return None
+
+
+def signed_in_user() -> User | None:
+    """Who this browser is signed in as (kept in `g.user` for the pages), or None."""
+    session = web_sessions.load()
+    user = get_session().get(User, session.user_id) if session.user_id else None
+    g.user = user
+    return user
 
 
 @bp.after_request
@@ -46,7 +53,8 @@ def _never_cached(response: Response) -> Response:
 @bp.context_processor
 def _admin_context() -> dict[str, object]:
     user = g.get("user")
-    return {"current_user": user, "signout_form": ActionForm() if user else None}
+    # formdata=None: the sign-out button only renders, and must not read a body too large to read.
+    return {"current_user": user, "signout_form": ActionForm(formdata=None) if user else None}
 
 
 def safe_next(target: str | None) -> str:

@@ -22,7 +22,7 @@ from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
 from blogroll.storage.db import get_session
 from blogroll.storage.models import MAX_ID, Blog
-from blogroll.validation import validation_details
+from blogroll.validation import describe_field, validation_details
 
 DUPLICATE_FEED = N_("Another blog already has this feed address.")
 ORDERS = {
@@ -60,6 +60,7 @@ def blog_new() -> BaseResponse | tuple[str, int]:
     """Adds a blog. Given its feed and name, at once; otherwise (or on "Find feed") its feed is
     found and previewed first, and the preview's Save posts back exactly what it shows."""
     form = BlogForm()
+    duplicate = None
     if form.validate_on_submit():
         values = _blog_values(form)
         paused = values.pop("enabled") is False
@@ -76,20 +77,29 @@ def blog_new() -> BaseResponse | tuple[str, int]:
             field = form.feed_url if "feed_url" in values else form.site_url
             field.errors = [*field.errors, str(missing)]
         else:
+            session = get_session()
             if preview:
+                same_feed = blogs.find_blog_by_feed_url(session, prepared.blog.feed_url)
+                site = prepared.blog.site_url
+                same_site = [
+                    blog
+                    for blog in (blogs.find_blogs_by_site_url(session, site) if site else [])
+                    if blog is not same_feed
+                ]
                 page = render_template(
                     "admin/blog_preview.html",
                     form=form,
                     blog=prepared.blog,
                     found=prepared.discovery,
                     paused=paused,
+                    same_feed=same_feed,
+                    same_site=same_site,
                 )
                 return page, 200
-            session = get_session()
             try:
                 blog = blogs.create_blog(session, prepared.blog)
-            except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
+            except blogs.DuplicateFeed as error:
+                duplicate = _duplicate_of(form, error)
             else:
                 if paused:
                     blogs.set_paused(session, blog, True)
@@ -97,7 +107,7 @@ def blog_new() -> BaseResponse | tuple[str, int]:
                 flash(_("Added %(name)s.", name=blog.name))
                 return redirect(url_for("admin.blog_list"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/blog_form.html", form=form, blog=None), status
+    return render_template("admin/blog_form.html", form=form, blog=None, duplicate=duplicate), status
 
 
 @bp.route("/blogs/<int:blog_id>/edit", methods=["GET", "POST"])
@@ -116,6 +126,7 @@ def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
             "paused": not blog.enabled,
         }
     )
+    duplicate = None
     if form.validate_on_submit():
         try:
             changes = BlogUpdate.model_validate(_blog_values(form)).model_dump(exclude_unset=True)
@@ -124,14 +135,14 @@ def blog_edit(blog_id: int) -> BaseResponse | tuple[str, int]:
         else:
             try:
                 blogs.update_blog(session, blog, changes)
-            except blogs.DuplicateFeed:
-                form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
+            except blogs.DuplicateFeed as error:
+                duplicate = _duplicate_of(form, error)
             else:
                 session.commit()
                 flash(_("Saved %(name)s.", name=blog.name))
                 return redirect(url_for("admin.blog_list"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/blog_form.html", form=form, blog=blog), status
+    return render_template("admin/blog_form.html", form=form, blog=blog, duplicate=duplicate), status
 
 
 @bp.post("/blogs/<int:blog_id>/pause")
@@ -170,6 +181,12 @@ def _act(blog_id: int, change: Any, message: LazyString) -> BaseResponse:
     return redirect(url_for("admin.blog_list"))
 
 
+def _duplicate_of(form: BlogForm, error: blogs.DuplicateFeed) -> Blog | None:
+    """Marks the feed field taken; the blog that has it, for the page to link to."""
+    form.feed_url.errors = [*form.feed_url.errors, _(DUPLICATE_FEED)]
+    return blogs.get_blog(get_session(), error.existing_id) if error.existing_id else None
+
+
 def _blog_or_404(blog_id: int) -> Blog:
     blog = blogs.get_blog(get_session(), blog_id) if blog_id <= MAX_ID else None
     if blog is None:
@@ -195,11 +212,13 @@ def _blank(value: object) -> bool:
 
 
 def _attach(form: BlogForm, error: ValidationError) -> None:
-    """Each schema error shown beside its field (`tags.2` beside Tags), in words."""
+    """Each schema error shown beside its field (`tags.2` beside Tags), in words that use the
+    form's own labels."""
+    labels = {field.name: str(field.label.text) for field in form}
     for problem in validation_details(error):
         field = getattr(form, problem["field"].split(".")[0], None)
         target = field if field is not None and hasattr(field, "errors") else None
-        message = problem["message"]
+        message = describe_field(problem, labels)
         if target is None:
             form.form_errors.append(message)
         else:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from blogroll.storage.models import URL_LENGTH
 
 
 class SignInForm(FlaskForm):
@@ -33,4 +36,27 @@ class TokenForm(FlaskForm):
         _l("Name"),
         description=_l("Who or what the token is for."),
         validators=[DataRequired(), Length(max=100)],
+    )
+
+
+class OpmlFileForm(FlaskForm):
+    """An OPML file to import, uploaded from the keeper's computer."""
+
+    file = FileField(
+        _l("OPML file"),
+        description=_l("An export from a feed reader or another blogroll."),
+        validators=[FileRequired(message=_l("Choose an OPML file to import."))],
+    )
+
+
+class OpmlUrlForm(FlaskForm):
+    """The address of an OPML file to import, fetched as the worker fetches feeds."""
+
+    url = StringField(
+        _l("Address of an OPML file"),
+        description=_l("Fetched once, now, from a public address."),
+        validators=[
+            DataRequired(message=_l("Give the address of the OPML file.")),
+            Length(max=URL_LENGTH, message=_l("That address is too long.")),
+        ],
     )

@@ -20,7 +20,8 @@ from blogroll.config import current_settings
 from blogroll.discovery import NoFeedFound
 from blogroll.errors import ApiError
 from blogroll.new_blogs import prepare_blog
-from blogroll.opml import OpmlError, parse_opml
+from blogroll.opml import OpmlError
+from blogroll.opml_import import import_opml
 from blogroll.schemas import (
     BlogCreate,
     BlogList,
@@ -120,22 +121,20 @@ def refresh_blog(blog_id: int) -> Response:
 @require_token
 def import_blogs() -> Response:
     data = _opml_upload()
-    try:
-        parsed = parse_opml(data)
-    except OpmlError as error:
-        raise ApiError(422, error.message, error="invalid_opml", details=error.details) from None
     session = get_session()
     try:
-        outcome = blogs.import_blogs(session, parsed.blogs)
+        done = import_opml(session, data)
+    except OpmlError as error:
+        raise ApiError(422, error.message, error="invalid_opml", details=error.details) from None
     except blogs.DuplicateFeed as duplicate:
         raise _conflict(duplicate) from None
     session.commit()
     result = ImportResult(
-        added=len(outcome.added),
-        skipped=outcome.skipped,
-        items=[BlogOut.of(blog) for blog in outcome.added],
-        refused=[RefusedOutline(**vars(refused)) for refused in parsed.refused],
-        notes=[ImportNote(**vars(note)) for note in parsed.notes],
+        added=len(done.outcome.added),
+        skipped=len(done.outcome.skipped),
+        items=[BlogOut.of(blog) for blog in done.outcome.added],
+        refused=[RefusedOutline(**vars(refused)) for refused in done.parsed.refused],
+        notes=[ImportNote(**vars(note)) for note in done.parsed.notes],
     )
     return json_response(result)
 

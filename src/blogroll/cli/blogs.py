@@ -102,24 +102,25 @@ def blogs_list(context: Context, as_json: bool) -> None:
 @pass_context
 def blogs_import(context: Context, file: Any) -> None:
     """Import the blogs of an OPML FILE (`-` for stdin); feeds already known are skipped."""
-    from blogroll.opml import OpmlError, parse_opml
-    from blogroll.storage import blogs as blog_store
+    from blogroll.opml import OpmlError
+    from blogroll.opml_import import import_opml
 
+    data = file.read()
     try:
-        parsed = parse_opml(file.read())
+        with context.session() as session:
+            done = import_opml(session, data)
     except OpmlError as error:
         where = ""
         if isinstance(error.details, dict) and "line" in error.details:
             where = f" (line {error.details['line']}, column {error.details['column']})"
         raise click.ClickException(f"cannot import {file.name}: {error.message}{where}") from None
-    with context.session() as session:
-        outcome = blog_store.import_blogs(session, parsed.blogs)
+    parsed, outcome = done.parsed, done.outcome
     for note in parsed.notes:
         click.echo(f"  imported {note.title}: {note.note}")
     for refused in parsed.refused:
         click.echo(f"  refused {refused.title} ({refused.xml_url}): {refused.reason}")
     click.echo(
-        f"Imported {len(outcome.added)} blog(s); skipped {outcome.skipped} already known; "
+        f"Imported {len(outcome.added)} blog(s); skipped {len(outcome.skipped)} already known; "
         f"refused {len(parsed.refused)}."
     )
 

@@ -149,23 +149,43 @@ def make_due(session: Session, blog: Blog) -> Blog:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A blog of an import that was not added, because its feed is known."""
+
+    blog: NewBlog
+    # The blog already in the blogroll with this feed; None when the file itself gave the feed before.
+    existing: Blog | None
+
+
+@dataclass(frozen=True)
 class ImportOutcome:
     added: list[Blog]
-    skipped: int
+    skipped: list[Skipped]
 
 
 def import_blogs(session: Session, blogs: Iterable[NewBlog]) -> ImportOutcome:
     """Adds the blogs whose feed is new; known feeds (and repeats within the file) are skipped."""
     added: list[Blog] = []
-    skipped = 0
+    skipped: list[Skipped] = []
     seen: set[str] = set()
     for new in blogs:
-        if new.feed_url in seen or find_blog_by_feed_url(session, new.feed_url) is not None:
-            skipped += 1
+        if new.feed_url in seen:
+            skipped.append(Skipped(new, None))
+            continue
+        existing = find_blog_by_feed_url(session, new.feed_url)
+        if existing is not None:
+            skipped.append(Skipped(new, existing))
             continue
         seen.add(new.feed_url)
         added.append(create_blog(session, new))
     return ImportOutcome(added=added, skipped=skipped)
+
+
+def find_blogs_by_site_url(session: Session, site_url: str) -> list[Blog]:
+    """The blogs whose site is `site_url`, the same address with or without its trailing slash."""
+    bare = site_url.rstrip("/")
+    addresses = {bare, bare + "/"} if bare else {site_url}
+    return list(session.scalars(select(Blog).where(Blog.site_url.in_(addresses)).order_by(Blog.id)))
 
 
 class BlogHealth(NamedTuple):

@@ -47,6 +47,16 @@ class AddressRefused(FetchError):
             f"refused: {host} resolves to {address}, which is not a public address "
             "(set BLOGROLL_ALLOW_PRIVATE_FEEDS=true to fetch feeds on private networks)"
         )
+        self.host = host
+        self.address = address
+
+
+class TooLarge(FetchError):
+    """The answer is larger than the fetch may read."""
+
+
+class TimedOut(FetchError):
+    """The server did not answer, or not all of it, within the fetch's time limits."""
 
 
 class Abandoned(Exception):
@@ -269,7 +279,7 @@ class Fetcher:
         return bytes(body)
 
     def _too_large(self, status: int) -> FetchError:
-        return FetchError(f"feed is larger than {self.max_bytes} bytes", status=status)
+        return TooLarge(f"feed is larger than {self.max_bytes} bytes", status=status)
 
 
 class _Inflater:
@@ -299,7 +309,7 @@ def _check(deadline: float, cancelled: threading.Event | None, total_timeout: fl
     if cancelled is not None and cancelled.is_set():
         raise Abandoned
     if time.monotonic() > deadline:
-        raise FetchError(f"timed out: the fetch took longer than {total_timeout:g} s")
+        raise TimedOut(f"timed out: the fetch took longer than {total_timeout:g} s")
 
 
 def _redirect_target(url: str, location: str, status: int) -> str:
@@ -331,7 +341,7 @@ def _http_errors_as_fetch_errors() -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as error:
-        raise FetchError(f"timed out: {type(error).__name__}") from error
+        raise TimedOut(f"timed out: {type(error).__name__}") from error
     except httpx.TransportError as error:
         raise FetchError(f"network error: {error or type(error).__name__}") from error
     except httpx.InvalidURL as error:
