@@ -22,6 +22,11 @@ def status_phrase(status: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Templates mark their words for translation as {{ _("...") }}. Until a catalogue is installed,
+    # the null translations show them as written; others may add this same block (it is idempotent).
+    if "jinja2.ext.i18n" not in app.jinja_env.extensions:
+        app.jinja_env.add_extension("jinja2.ext.i18n")
+        app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.context_processor(site_values)
     app.add_template_filter(web_url, "web_url")
     app.add_template_filter(rfc3339, "rfc3339")

@@ -32,3 +32,8 @@ def is_current(engine: Engine) -> bool:
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     with engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def known_revisions() -> set[str]:
+    """Every committed revision: a database at one of them can be brought up to date."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
