@@ -17,7 +17,10 @@ from tests.helpers.feed_server import FeedServer, Reply
 from .feeds import RSS_TYPE
 from .harness import Harness
 
-MARKER = '<p><a href="https://huge.example.org/1" title="The rest is on the blog" rel="noopener noreferrer nofollow">…</a></p>'
+MARKER = (
+    '<p><a href="https://huge.example.org/1" title="The rest is on the blog" '
+    'rel="noopener noreferrer nofollow">…</a></p>'
+)
 
 
 def entry(title: str = "A post", summary: str = "<p>Hello.</p>", link: str | None = None) -> ParsedEntry:
@@ -99,7 +102,8 @@ def huge_feed(summary_bytes: int) -> bytes:
     summary = ("<p>" + "All work and no play. " * 40 + "</p>\n") * (summary_bytes // 900)
     item = (
         "<item><title>Huge\x01 post</title><link>https://huge.example.org/1</link><guid>huge-1</guid>"
-        f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description><![CDATA[{summary}]]></description></item>"
+        "<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description><![CDATA[{summary}]]></description></item>"
     )
     return (
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>Huge</title>{item}</channel></rss>'.encode()
@@ -136,10 +140,14 @@ def test_entries_older_than_the_retention_are_not_stored(harness: Harness, feed_
     now = dt.datetime.now(dt.UTC)
     dates = {"fresh": now - dt.timedelta(days=364), "stale": now - dt.timedelta(days=366)}
     items = "".join(
-        f"<item><title>{guid}</title><guid>{guid}</guid><pubDate>{when:%a, %d %b %Y %H:%M:%S} GMT</pubDate></item>"
+        f"<item><title>{guid}</title><guid>{guid}</guid>"
+        f"<pubDate>{when:%a, %d %b %Y %H:%M:%S} GMT</pubDate></item>"
         for guid, when in dates.items()
     )
-    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>{items}<item><title>undated</title><guid>undated</guid></item></channel></rss>'
+    undated = "<item><title>undated</title><guid>undated</guid></item>"
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>{items}{undated}</channel></rss>'
+    )
     blog_id = harness.add_blog(feed_server.route("/old.xml", Reply(body=feed.encode())))
 
     harness.fetch()
