@@ -19,7 +19,7 @@ def test_the_table_shows_why_a_blog_is_paused(browser: FlaskClient, add_blog: An
 
     page = browser.get("/admin/").get_data(as_text=True)
 
-    assert f'<p class="meta paused-reason">{REASON}</p>' in page
+    assert f'<span class="paused-reason">{REASON}</span>' in page
 
 
 def test_resume_clears_the_reason_and_pause_gives_one(
@@ -39,6 +39,6 @@ def test_resume_clears_the_reason_and_pause_gives_one(
     assert browser.post(f"/admin/blogs/{blog.id}/pause", data={"csrf_token": token}).status_code == 302
     session.refresh(blog)
     assert (blog.enabled, blog.paused_reason) == (False, "paused by a keeper")
-    assert '<p class="meta paused-reason">paused by a keeper</p>' in browser.get("/admin/").get_data(
+    assert '<span class="paused-reason">paused by a keeper</span>' in browser.get("/admin/").get_data(
         as_text=True
     )
