@@ -31,6 +31,7 @@ from blogroll.storage.models import Base, Blog, Entry
 from blogroll.storage.tokens import create_token
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.prerequisites import require
+from tests.helpers.processes import Processes
 from tests.helpers.settings import make_settings
 from tests.helpers.snapshots import Snapshot, every_row
 
@@ -262,3 +263,11 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     finally:
         _drop_server_database(server, admin, url)
         admin.dispose()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Starts `blogroll` commands as processes of their own; kills any left running at the end."""
+    processes = Processes(tmp_path)
+    yield processes
+    processes.stop_all()

@@ -104,6 +104,22 @@ def test_production_requires_a_database_url(monkeypatch: pytest.MonkeyPatch) -> 
         ("BLOGROLL_PORT", "eighty", "BLOGROLL_PORT: Input should be a valid integer"),
         ("BLOGROLL_PORT", "70000", "BLOGROLL_PORT: Input should be less than or equal to 65535"),
         ("BLOGROLL_ENV", "staging", "BLOGROLL_ENV: Input should be 'development' or 'production'"),
+        (
+            "BLOGROLL_PAUSE_AFTER_FAILURES",
+            "-1",
+            "BLOGROLL_PAUSE_AFTER_FAILURES: Input should be greater than",
+        ),
+        (
+            "BLOGROLL_PAUSE_AFTER_DAYS",
+            "a month",
+            "BLOGROLL_PAUSE_AFTER_DAYS: Input should be a valid integer",
+        ),
+        (
+            "BLOGROLL_ENTRY_RETENTION_DAYS",
+            "-5",
+            "BLOGROLL_ENTRY_RETENTION_DAYS: Input should be greater than",
+        ),
+        ("BLOGROLL_ENTRIES_PER_BLOG", "1.5", "BLOGROLL_ENTRIES_PER_BLOG: Input should be a valid integer"),
     ],
 )
 def test_invalid_values_name_the_variable(
@@ -123,4 +139,24 @@ def test_a_malformed_database_url_is_refused_without_echoing_it(monkeypatch: pyt
     assert str(raised.value) == (
         "invalid settings: DATABASE_URL: not a database URL; "
         "expected sqlite:///path, postgresql://user@host/db or mysql://user@host/db"
+    )
+
+
+def test_feed_health_defaults_and_zero_turns_them_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.pause_after_failures, defaults.pause_after_days) == (20, 30)
+    assert (defaults.entry_retention_days, defaults.entries_per_blog) == (365, 500)
+    for variable in ("PAUSE_AFTER_FAILURES", "PAUSE_AFTER_DAYS", "ENTRY_RETENTION_DAYS", "ENTRIES_PER_BLOG"):
+        monkeypatch.setenv(f"BLOGROLL_{variable}", "0")
+    off = load_settings()
+    assert (
+        off.pause_after_failures,
+        off.pause_after_days,
+        off.entry_retention_days,
+        off.entries_per_blog,
+    ) == (
+        0,
+        0,
+        0,
+        0,
     )

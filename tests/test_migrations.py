@@ -1,11 +1,16 @@
 """The committed migrations build exactly the schema the models describe, on every engine."""
 
+import datetime as dt
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Boolean, Engine, Integer, String, column, insert, inspect, select, table
 
-from blogroll.storage.migrate import is_current
-from blogroll.storage.models import Base
+from blogroll.storage.blogs import KEEPER_PAUSE
+from blogroll.storage.migrate import alembic_config, is_current, upgrade
+from blogroll.storage.models import Base, Blog, UTCDateTime, utcnow
+from blogroll.worker.store import GONE_REASON
 
 
 def test_migrations_reach_head(engine: Engine) -> None:
@@ -19,3 +24,64 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_0004_words_the_pauses_it_finds_and_pauses_nothing(engine: Engine, committed_database: str) -> None:
+    """Blogs paused before 0004 get their reason; failing ones start their count of days at the
+    upgrade, so the upgrade itself pauses none (and 0004 goes down and up again on every engine)."""
+    _downgrade(engine, "0003")
+    try:
+        blogs = table(
+            "blogs",
+            column("id", Integer),
+            column("name", String),
+            column("feed_url", String),
+            column("description", String),
+            column("created_at", UTCDateTime()),
+            column("updated_at", UTCDateTime()),
+            column("next_fetch_at", UTCDateTime()),
+            column("enabled", Boolean),
+            column("consecutive_errors", Integer),
+            column("last_status", Integer),
+        )
+        now = utcnow().replace(microsecond=0)
+        states = {
+            "healthy": (True, 0, 200),
+            "failing": (True, 7, 500),
+            "gone": (False, 1, 410),
+            "off": (False, 0, 200),
+        }
+        with engine.begin() as connection:
+            connection.execute(
+                insert(blogs),
+                [
+                    {"id": n, "name": name, "feed_url": f"https://{name}.example/feed", "description": "",
+                     "created_at": now, "updated_at": now, "next_fetch_at": now, "enabled": enabled,
+                     "consecutive_errors": errors, "last_status": status}
+                    for n, (name, (enabled, errors, status)) in enumerate(states.items(), start=1)
+                ],
+            )  # fmt: skip
+    finally:
+        upgrade(engine)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Blog.name, Blog.enabled, Blog.paused_reason, Blog.failing_since).order_by(Blog.id)
+        ).all()
+    assert [(name, enabled, reason) for name, enabled, reason, _since in rows] == [
+        ("healthy", True, None),
+        ("failing", True, None),
+        ("gone", False, "paused: the feed answered 410 Gone (it was removed)"),
+        ("off", False, KEEPER_PAUSE),
+    ]
+    since = {name: failing_since for name, _enabled, _reason, failing_since in rows}
+    assert since["healthy"] is None and since["off"] is None
+    assert since["failing"] is not None and since["failing"] >= now - dt.timedelta(seconds=1)
+    assert rows[2][2] == GONE_REASON

@@ -186,6 +186,24 @@ class Settings(BaseSettings):
         default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
     )
 
+    # Feeds that look after themselves: dead ones paused, old entries pruned
+    pause_after_failures: int = Field(
+        default=20, ge=0, description="Failed fetches in a row after which a blog is paused; 0: never."
+    )
+    pause_after_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days of failed fetches without a success after which a blog is paused; 0: never.",
+    )
+    entry_retention_days: int = Field(
+        default=365,
+        ge=0,
+        description="Entries published longer ago than this many days are deleted (and not stored); 0: kept.",
+    )
+    entries_per_blog: int = Field(
+        default=500, ge=0, description="Newest entries kept per blog; older ones are deleted; 0: all kept."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -7,9 +7,13 @@ share them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlsplit
 
 WEB_SCHEMES = frozenset({"http", "https"})
+# What a line of text shown as a name or a title may not hold (see schemas.Name): control characters,
+# lone surrogates (no database can store them), and the BMP's non-characters.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
 def rfc3339(value: dt.datetime) -> str:
@@ -31,3 +35,9 @@ def web_url(value: str | None) -> str | None:
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return None
     return value if parts.scheme in WEB_SCHEMES and parts.netloc else None
+
+
+def printable_line(text: str) -> str:
+    """`text` as one line a name or title can hold: each unprintable character becomes a space, and
+    runs of white space one space, so that words once split by a control character stay apart."""
+    return " ".join(UNPRINTABLE.sub(" ", text).split())

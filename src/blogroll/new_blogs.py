@@ -11,7 +11,6 @@ proxy's 30 s and gunicorn's 60 s.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from blogroll.discovery import Discovery, NoFeedFound, discover
+from blogroll.formats import printable_line
 from blogroll.schemas import BlogCreate, Name
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.models import NAME_LENGTH
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 # the longest one connect or read may wait.
 DISCOVERY_SECONDS = 8.0
 DISCOVERY_WAIT = 4.0
-# What a Name may not hold (see schemas.Name), taken out of a title found on the web.
-_UNNAMEABLE = re.compile(r"[\x00-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 _NAME = TypeAdapter(Name)
 
 
@@ -83,7 +81,7 @@ def prepare_blog(
 def default_name(found: Discovery) -> str:
     """The discovered name made storable: characters a name may not hold taken out, cut to the
     length a name may have, and the host name when nothing is left."""
-    name = " ".join(_UNNAMEABLE.sub(" ", found.name).split())[:NAME_LENGTH].rstrip()
+    name = printable_line(found.name)[:NAME_LENGTH].rstrip()
     try:
         return _NAME.validate_python(name)
     except ValidationError:

@@ -172,17 +172,29 @@ class BlogUpdate(Strict):
     site_url: WebUrl | None = None
     description: Description = _absent()
     tags: Tags = _absent()
-    enabled: bool = _absent("False stops the worker fetching it.")
+    enabled: bool = _absent(
+        'False pauses fetching (paused_reason: "paused by a keeper"); true resumes it at the next '
+        "pass, clearing paused_reason and the failure count."
+    )
 
 
 class FetchState(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    enabled: bool
+    enabled: bool = Field(description="False while fetching is paused (see paused_reason).")
+    paused_reason: str | None = Field(
+        description='Why fetching is paused, in words, while enabled is false: "paused by a keeper", '
+        "or the worker's reason (410 Gone, too many failures in a row, too many days without a "
+        "success). Null while enabled. Resuming (PATCH enabled=true, or refresh) clears it and "
+        "starts the failure count anew."
+    )
     last_fetched_at: Timestamp | None
     last_status: int | None = Field(description="HTTP status of the last fetch.")
     last_error: str | None
     consecutive_errors: int
+    failing_since: Timestamp | None = Field(
+        description="When the current run of failed fetches began; null while fetches succeed."
+    )
     next_fetch_at: Timestamp
     etag: str | None
     last_modified: str | None

@@ -48,10 +48,12 @@ def test_blog_shape(client: FlaskClient, add_blog: Any, session: Any) -> None:
         "updated_at": "2026-01-02T03:04:05Z",
         "fetch": {
             "enabled": True,
+            "paused_reason": None,
             "last_fetched_at": "2026-01-02T03:04:06Z",
             "last_status": 304,
             "last_error": None,
             "consecutive_errors": 0,
+            "failing_since": None,
             "next_fetch_at": "2026-01-02T03:04:05Z",
             "etag": '"abc"',
             "last_modified": "Fri, 02 Jan 2026 03:04:05 GMT",

@@ -115,7 +115,7 @@ def test_a_keeper_adds_pauses_resumes_fetches_and_removes_a_blog(
 
     _row(page, "Notes").get_by_role("button", name="Pause").click()
     assert _notice(page) == "Paused Notes."
-    assert _cells(page, "Notes")[3:] == ["paused", "0"]
+    assert _cells(page, "Notes")[3:] == ["paused by a keeper", "0"]
     assert _actions(page, "Notes") == ["Edit", "Resume", "Fetch now", "Remove"]
     assert _row(page, "Notes").get_attribute("class") == "paused"
 

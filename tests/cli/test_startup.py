@@ -66,9 +66,12 @@ def test_help_lists_every_command(data_dir: Path) -> None:
     assert result.returncode == 0
     _, commands = result.stdout.split("\nCommands:\n")
     assert re.findall(r"^  (\S+) ", commands, re.MULTILINE) == [
+        "backup",
         "blogs",
         "db",
+        "entries",
         "fetch",
+        "restore",
         "run",
         "serve",
         "tokens",

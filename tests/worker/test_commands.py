@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +18,11 @@ from blogroll.storage.models import Blog, utcnow
 from blogroll.storage.tokens import create_token
 from tests.helpers.feed_server import FeedServer, Reply
 from tests.helpers.ports import free_port
+from tests.helpers.processes import BLOGROLL, Processes, server_env
 from tests.helpers.waiting import wait_until
 
 from .feeds import RSS20, rss
 from .harness import Harness
-
-BLOGROLL = str(Path(sys.executable).parent / "blogroll")
 
 
 @pytest.fixture
@@ -135,55 +131,6 @@ def test_refresh_re_enables_a_gone_blog(harness: Harness, feed_server: FeedServe
     assert (gone["fetch"]["enabled"], gone["fetch"]["last_status"]) == (False, 410)
     assert harness.blog(blog_id).enabled is True
     assert len(harness.entries(blog_id)) == 2
-
-
-def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("BLOGROLL_") and key != "DATABASE_URL"
-    }
-    env.update(
-        BLOGROLL_DATA_DIR=str(tmp_path / "data"),
-        BLOGROLL_ALLOW_PRIVATE_FEEDS="true",
-        BLOGROLL_FETCH_POLL_INTERVAL="0.2",
-        BLOGROLL_GRACEFUL_TIMEOUT="3",
-        BLOGROLL_LOG_LEVEL="WARNING",
-    )
-    env.update(extra)
-    return env
-
-
-class Processes:
-    """Starts `blogroll` commands with their output in a file; kills any left running at the end."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.started: list[tuple[subprocess.Popen[bytes], Path]] = []
-
-    def start(self, *args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = self.folder / f"{args[0]}-{len(self.started)}.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [BLOGROLL, *args], env=env, cwd=self.folder, stdout=output, stderr=subprocess.STDOUT
-            )
-        self.started.append((process, log))
-        return process
-
-    def stop_all(self) -> None:
-        for process, log in self.started:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-            # Shown by pytest only when the test fails.
-            print(f"--- {log.name}\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture
-def processes(tmp_path: Path) -> Iterator[Processes]:
-    processes = Processes(tmp_path)
-    yield processes
-    processes.stop_all()
 
 
 def test_the_worker_stops_cleanly_on_sigterm(

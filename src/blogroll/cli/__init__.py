@@ -12,7 +12,7 @@ import sys
 import click
 
 from blogroll import __version__
-from blogroll.cli import blogs, server, tokens, users, worker
+from blogroll.cli import backups, blogs, entries, server, tokens, users, worker
 from blogroll.cli.context import Context
 
 
@@ -29,10 +29,13 @@ main.add_command(server.run)
 main.add_command(server.serve)
 main.add_command(server.db)
 main.add_command(blogs.blogs)
+main.add_command(entries.entries)
 main.add_command(tokens.tokens)
 main.add_command(users.users)
 main.add_command(worker.worker)
 main.add_command(worker.fetch)
+main.add_command(backups.backup)
+main.add_command(backups.restore)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -91,10 +91,29 @@ def blogs_list(context: Context, as_json: bool) -> None:
             click.echo(json.dumps([BlogOut.of(blog).model_dump(mode="json") for blog in found], indent=2))
             return
         for blog in found:
-            state = "" if blog.enabled else "  [paused]"
+            state = "" if blog.enabled else f"  [{blog.paused_reason or 'paused'}]"
             click.echo(f"{blog.id:>5}  {blog.name}  {blog.feed_url}{state}")
         if not found:
             click.echo("No blogs yet; add one with `blogroll blogs add NAME FEED_URL`.")
+
+
+@blogs.command("resume")
+@click.argument("blog_id", type=int)
+@pass_context
+def blogs_resume(context: Context, blog_id: int) -> None:
+    """Resume fetching the paused blog BLOG_ID at the next pass, its failures counted anew."""
+    from blogroll.storage import blogs as blog_store
+
+    with context.session() as session:
+        blog = blog_store.get_blog(session, blog_id)
+        if blog is None:
+            raise click.ClickException(f"there is no blog with id {blog_id}")
+        if blog.enabled:
+            click.echo(f"Blog {blog.id} ({blog.name}) is not paused.")
+            return
+        reason = blog.paused_reason or "paused"
+        blog_store.set_paused(session, blog, False)
+        click.echo(f"Resumed blog {blog.id} ({blog.name}); it was {reason}.")
 
 
 @blogs.command("import")

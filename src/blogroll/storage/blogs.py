@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from blogroll.storage.db import savepoint
 from blogroll.storage.models import MAX_ID, Blog, BlogTag, Entry, utcnow
 
+# What a paused blog says when a person (the admin pages, the API, the CLI) paused it.
+KEEPER_PAUSE = "paused by a keeper"
 # Tags are loaded only where they are shown (the API, OPML, a blog's page): one extra query per list.
 WITH_TAGS = selectinload(Blog.tag_rows)
 
@@ -126,9 +128,13 @@ def update_blog(session: Session, blog: Blog, changes: dict[str, object]) -> Blo
             blog.etag = None
             blog.last_modified = None
             blog.next_fetch_at = utcnow()
-        for field in ("name", "site_url", "description", "enabled"):
+        for field in ("name", "site_url", "description"):
             if field in changes:
                 setattr(blog, field, changes[field])
+        if changes.get("enabled") is True and not blog.enabled:
+            _resume(blog)
+        elif changes.get("enabled") is False and blog.enabled:
+            _pause(blog)
         if "tags" in changes:
             blog.tags = list(changes["tags"])  # type: ignore[call-overload]
         blog.updated_at = utcnow()
@@ -141,9 +147,11 @@ def delete_blog(session: Session, blog: Blog) -> None:
 
 
 def make_due(session: Session, blog: Blog) -> Blog:
-    """Asks the worker to fetch this blog at its next pass, even if it was disabled by errors."""
-    blog.next_fetch_at = utcnow()
-    blog.enabled = True
+    """Asks the worker to fetch this blog at its next pass, resuming it if it was paused."""
+    if blog.enabled:
+        blog.next_fetch_at = utcnow()
+    else:
+        _resume(blog)
     session.flush()
     return blog
 
@@ -246,9 +254,26 @@ def tag_exists(session: Session, tag: str) -> bool:
 
 def set_paused(session: Session, blog: Blog, paused: bool) -> Blog:
     """Pauses fetching (the blog and its entries stay), or resumes it at the next pass."""
-    blog.enabled = not paused
-    if not paused:
-        blog.next_fetch_at = utcnow()
+    if paused and blog.enabled:
+        _pause(blog)
+    elif not paused and not blog.enabled:
+        _resume(blog)
     blog.updated_at = utcnow()
     session.flush()
     return blog
+
+
+def _pause(blog: Blog) -> None:
+    """A person pauses a blog: it says so, so that a paused blog always tells why."""
+    blog.enabled = False
+    blog.paused_reason = KEEPER_PAUSE
+
+
+def _resume(blog: Blog) -> None:
+    """Fetching starts again at the next pass with a clean slate: the failures that paused the blog
+    (BLOGROLL_PAUSE_AFTER_FAILURES, _DAYS) are counted anew, so it is not paused again at once."""
+    blog.enabled = True
+    blog.paused_reason = None
+    blog.consecutive_errors = 0
+    blog.failing_since = None
+    blog.next_fetch_at = utcnow()

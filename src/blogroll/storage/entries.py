@@ -1,4 +1,4 @@
-"""Plain functions over entries: the latest posts, newest first, paged by a keyset cursor."""
+"""Plain functions over entries: the latest posts, newest first, paged by a keyset cursor; pruning."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from blogroll.storage.db import Database
 from blogroll.storage.models import MAX_ID, BlogTag, Entry
+
+# Entries deleted per transaction: each batch holds its locks (SQLite: the write lock) only briefly,
+# so the web app and the worker's fetches go on between batches.
+PRUNE_BATCH = 500
 
 
 class BadCursor(ValueError):
@@ -88,3 +94,71 @@ def get_entry(session: Session, entry_id: int) -> Entry | None:
 def guid_hash(guid: str) -> str:
     """The indexed key of a guid (guids are arbitrary text, too long to index on every engine)."""
     return hashlib.sha256(guid.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """How many entries a pruning deleted, and why."""
+
+    too_old: int
+    over_limit: int
+
+
+def prune_entries(
+    database: Database,
+    *,
+    now: dt.datetime,
+    retention_days: int,
+    per_blog: int,
+    batch: int = PRUNE_BATCH,
+    stopping: Callable[[], bool] = lambda: False,
+) -> Pruned:
+    """Deletes the entries published more than `retention_days` before `now`, and those beyond each
+    blog's `per_blog` newest (0 turns either off): by primary key, `batch` at a time, each batch in a
+    transaction of its own. `stopping()` is asked between batches; true stops it where it is."""
+    too_old = 0
+    if retention_days:
+        cutoff = now - dt.timedelta(days=retention_days)
+        # In the order of the (published_at, id) index, so that each batch reads only its own rows.
+        query = (
+            select(Entry.id)
+            .where(Entry.published_at < cutoff)
+            .order_by(Entry.published_at, Entry.id)
+            .limit(batch)
+        )
+        too_old = _delete_in_batches(database, query, stopping)
+    over_limit = 0
+    if per_blog:
+        with database.read_sessions() as session:
+            crowded = list(
+                session.scalars(
+                    select(Entry.blog_id).group_by(Entry.blog_id).having(func.count(Entry.id) > per_blog)
+                )
+            )
+        for blog_id in crowded:
+            query = (
+                select(Entry.id)
+                .where(Entry.blog_id == blog_id)
+                .order_by(Entry.published_at.desc(), Entry.id.desc())
+                .offset(per_blog)
+                .limit(batch)
+            )
+            over_limit += _delete_in_batches(database, query, stopping)
+    return Pruned(too_old=too_old, over_limit=over_limit)
+
+
+def _delete_in_batches(database: Database, query: Select[int], stopping: Callable[[], bool]) -> int:
+    """Deletes the rows `query` picks, again and again until it picks none. The ids are read first and
+    deleted by key: MariaDB cannot DELETE with a LIMIT in a subquery, and a key range locks no more."""
+    deleted = 0
+    while not stopping():
+        with database.transaction() as session:
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    delete(Entry).where(Entry.id.in_(ids)), execution_options={"synchronize_session": False}
+                )
+        deleted += len(ids)
+        if not ids:
+            break
+    return deleted

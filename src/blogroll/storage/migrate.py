@@ -98,3 +98,8 @@ def is_current(engine: Engine) -> bool:
     """True when the database is at the newest committed revision."""
     with engine.connect() as connection:
         return not pending_migrations(connection)
+
+
+def known_revisions() -> set[str]:
+    """Every committed revision: a database at one of them can be brought up to date."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

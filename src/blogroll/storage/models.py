@@ -101,6 +101,11 @@ class Blog(Base):
     claimed_until: Mapped[dt.datetime | None]
     # The name of the worker holding it (BLOGROLL_WORKER_NAME): restarted, it takes its claims back.
     claimed_by: Mapped[str | None] = mapped_column(String(255))
+    # When the current run of failures began (null while fetches succeed): the worker pauses a blog
+    # that has failed for BLOGROLL_PAUSE_AFTER_DAYS, and a keeper resuming it starts the count anew.
+    failing_since: Mapped[dt.datetime | None]
+    # Why fetching is paused, in words, while `enabled` is false; null when it is not paused.
+    paused_reason: Mapped[str | None] = mapped_column(Text)
 
     tag_rows: Mapped[list[BlogTag]] = relationship(
         back_populates="blog",
@@ -218,6 +223,17 @@ class SignInFailure(Base):
     user_name: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WorkerTask(Base):
+    """When a periodic job of the workers (pruning old entries) last started, so that however many
+    workers run and however often they restart, one of them runs it, once per period."""
+
+    __tablename__ = "worker_tasks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    last_run_at: Mapped[dt.datetime]
+    last_run_by: Mapped[str] = mapped_column(String(255))
 
 
 class SiteKey(Base):

@@ -26,9 +26,16 @@ from blogroll.storage.models import Blog, utcnow
 
 log = logging.getLogger(__name__)
 
-CLAIMED_COLUMNS = (Blog.id, Blog.feed_url, Blog.etag, Blog.last_modified, Blog.consecutive_errors)
+CLAIMED_COLUMNS = (
+    Blog.id,
+    Blog.feed_url,
+    Blog.etag,
+    Blog.last_modified,
+    Blog.consecutive_errors,
+    Blog.failing_since,
+)
 if TYPE_CHECKING:
-    ClaimedRow = Row[int, str, str | None, str | None, int]
+    ClaimedRow = Row[int, str, str | None, str | None, int, dt.datetime | None]
 # The worker's bookkeeping is not an edit of the blog: UPDATEs keep `updated_at` as it was.
 KEEP_UPDATED_AT = {"updated_at": Blog.updated_at}
 # What freeing a claim writes, whoever frees it: released, finished, or taken back after a crash.
@@ -45,6 +52,8 @@ class Claim:
     last_modified: str | None
     consecutive_errors: int
     until: dt.datetime
+    # When its current run of failures began; None while it succeeds.
+    failing_since: dt.datetime | None = None
 
     @property
     def host(self) -> str:
@@ -86,8 +95,9 @@ def claim_due(
             last_modified=last_modified,
             consecutive_errors=consecutive_errors,
             until=until,
+            failing_since=failing_since,
         )
-        for blog_id, feed_url, etag, last_modified, consecutive_errors in sorted(rows)
+        for blog_id, feed_url, etag, last_modified, consecutive_errors, failing_since in sorted(rows)
     ]
 
 

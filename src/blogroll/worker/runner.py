@@ -5,7 +5,9 @@ in-flight fetch, at most `fetch_concurrency` of them and `fetch_per_host` per ho
 daemons, so a worker told to stop never waits past its grace period for a fetch stuck in a read.
 Only the loop's own thread touches the database: it claims, and it hands the finished fetches to
 `store_results` (all those waiting at once, so their 304s share a transaction). One connection is
-then enough however many fetches run, and the fetch threads never queue for it.
+then enough however many fetches run, and the fetch threads never queue for it. The one exception is
+the daily pruning of old entries (`worker.prune`), which a long-running worker does on a thread of its
+own, in small transactions, so that storing fetches goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import queue
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,9 +31,13 @@ from blogroll.worker import metrics
 from blogroll.worker.claim import Claim, claim_due, give_back, take_back
 from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.parse import FeedParseError, parse_feed
+from blogroll.worker.prune import PRUNE_EVERY, PRUNE_TASK, prune, take_turn
 from blogroll.worker.store import Fetched, Kind, Outcome, internal_error, store_results
 
 log = logging.getLogger(__name__)
+
+# Seconds between a long-running worker's questions whether today's pruning is its turn.
+PRUNE_CHECK_SECONDS = 600.0
 
 
 @dataclass
@@ -82,8 +88,13 @@ class Runner:
         database: Database,
         *,
         backend: GuardedBackend | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.settings = settings
+        # What the pruning takes as now (tests move it); fetches and claims use the real time.
+        self.clock = clock
+        self._next_prune_check = 0.0
+        self._pruner: threading.Thread | None = None
         self.database = database
         self.fetcher = Fetcher(settings, backend)
         self.lease = lease_for(settings)
@@ -143,6 +154,8 @@ class Runner:
         try:
             while not self._stopping.is_set():
                 self._beat()
+                if not once:
+                    self._maybe_prune()
                 # Claims are taken in batches, topping up only when half of them have started: one
                 # claim per finished fetch would make the claim queries, not the fetches, the pace.
                 room = in_hand - len(waiting) - len(running)
@@ -242,6 +255,45 @@ class Runner:
                 self._collect(self._next_event(abandon_by - time.monotonic()), running, report)
         # Fetches stuck in a read are left to die with the process; their claims are given back now.
         give_back(self.database, [*running.values()])
+        if self._pruner is not None:
+            # It stops after the batch it is deleting; a batch takes well under a second.
+            self._pruner.join(timeout=max(0.0, abandon_by - time.monotonic()))
+
+    def _maybe_prune(self) -> None:
+        """Every PRUNE_CHECK_SECONDS, asks whether today's pruning is this worker's turn; if it is,
+        prunes on a thread of its own, so that fetches are stored meanwhile."""
+        settings = self.settings
+        if time.monotonic() < self._next_prune_check or not (
+            settings.entry_retention_days or settings.entries_per_blog
+        ):
+            return
+        self._next_prune_check = time.monotonic() + PRUNE_CHECK_SECONDS
+        if self._pruner is not None and self._pruner.is_alive():
+            return
+        try:
+            mine = take_turn(
+                self.database, PRUNE_TASK, every=PRUNE_EVERY, owner=settings.worker_name, now=self.clock()
+            )
+        except SQLAlchemyError as error:
+            log.warning("cannot tell whether pruning is due, will ask again: %s", error.__class__.__name__)
+            return
+        if mine:
+            self._pruner = threading.Thread(target=self._prune, name="prune", daemon=True)
+            self._pruner.start()
+
+    def _prune(self) -> None:
+        try:
+            pruned = prune(self.database, self.settings, now=self.clock(), stopping=self._stopping.is_set)
+        except Exception:
+            log.exception("pruning old entries failed; the next run is in a day")
+            return
+        log.info(
+            "pruned %d entries published over %d days ago and %d beyond the newest %d of their blog",
+            pruned.too_old,
+            self.settings.entry_retention_days,
+            pruned.over_limit,
+            self.settings.entries_per_blog,
+        )
 
     def _job(self, claim: Claim) -> None:
         with metrics.FETCH_LATENCY.time():

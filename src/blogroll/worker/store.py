@@ -27,12 +27,14 @@ from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import URL_LENGTH, Blog, Entry, utcnow
 from blogroll.worker.claim import KEEP_UPDATED_AT, RELEASED, Claim, give_back
 from blogroll.worker.fetch import FeedResponse, FetchError
+from blogroll.worker.limits import too_old, within_limits
 from blogroll.worker.parse import FeedParseError, ParsedEntry
 
 log = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
 GONE_MESSAGE = "410 Gone: the feed was removed; the blog is disabled until refreshed or edited"
+GONE_REASON = "paused: the feed answered 410 Gone (it was removed)"
 
 # Why a fetch failed: the network or the server (FetchError), or a body that is not a feed.
 Failure = FetchError | FeedParseError
@@ -191,11 +193,13 @@ def store_feed(
         last_modified=_fits(response.last_modified, 128),
         consecutive_errors=0,
         last_error=None,
+        failing_since=None,
         next_fetch_at=now + next_interval(settings),
         last_fetched_at=now,
     )
     _follow_permanent_redirect(session, claim, response.moved_to)
-    return _upsert_entries(session, claim.blog_id, entries, now)
+    kept = [within_limits(entry) for entry in entries if not too_old(entry, settings=settings, now=now)]
+    return _upsert_entries(session, claim.blog_id, kept, now)
 
 
 def store_not_modified(
@@ -203,7 +207,9 @@ def store_not_modified(
 ) -> None:
     """A 304: only the schedule moves; the validators are kept unless the server sent new ones."""
     state = _not_modified_state(claim, response, settings=settings, now=now)
-    _finish(session, claim, last_status=304, consecutive_errors=0, last_error=None, **state)
+    _finish(
+        session, claim, last_status=304, consecutive_errors=0, last_error=None, failing_since=None, **state
+    )
     _follow_permanent_redirect(session, claim, response.moved_to)
 
 
@@ -253,6 +259,7 @@ _NOT_MODIFIED = (
         last_status=304,
         consecutive_errors=0,
         last_error=None,
+        failing_since=None,
         etag=bindparam("etag"),
         last_modified=bindparam("last_modified"),
         next_fetch_at=bindparam("next_fetch_at"),
@@ -265,20 +272,41 @@ _NOT_MODIFIED = (
 def store_failure(
     session: Session, claim: Claim, error: Failure, *, settings: Settings, now: dt.datetime
 ) -> None:
-    """A failed fetch: the error is recorded and the next try backs off; 410 Gone disables the blog."""
+    """A failed fetch: the error is recorded and the next try backs off; 410 Gone pauses the blog, and
+    so do too many failures in a row or too many days of them (`pause_reason`)."""
     # A body that is not a feed came with a success (a 2xx), recorded as 200.
     status, retry_after = (error.status, error.retry_after) if isinstance(error, FetchError) else (200, None)
     errors = claim.consecutive_errors + 1
+    failing_since = claim.failing_since or now
     state: dict[str, Any] = {
         "last_status": status,
         "consecutive_errors": errors,
         "last_error": str(error)[:ERROR_LENGTH],
+        "failing_since": failing_since,
         "next_fetch_at": now + backoff(settings, errors, retry_after),
         "last_fetched_at": now,
     }
     if status == 410:
-        state.update(enabled=False, last_error=GONE_MESSAGE)
+        state.update(enabled=False, last_error=GONE_MESSAGE, paused_reason=GONE_REASON)
+    else:
+        reason = pause_reason(settings, errors, failing_since, state["last_error"], now=now)
+        if reason is not None:
+            state.update(enabled=False, paused_reason=reason)
+            log.warning("blog %d %s: %s", claim.blog_id, claim.feed_url, reason)
     _finish(session, claim, **state)
+
+
+def pause_reason(
+    settings: Settings, errors: int, failing_since: dt.datetime, last_error: str, *, now: dt.datetime
+) -> str | None:
+    """Why a failing blog is paused now, in words, or None: a feed that has failed
+    `pause_after_failures` times in a row, or for `pause_after_days` days, is taken to be dead."""
+    if settings.pause_after_failures and errors >= settings.pause_after_failures:
+        return f"paused after {errors} consecutive failures; last error: {last_error}"[:ERROR_LENGTH]
+    days = settings.pause_after_days
+    if days and now - failing_since >= dt.timedelta(days=days):
+        return f"paused: no successful fetch in {days} days; last error: {last_error}"[:ERROR_LENGTH]
+    return None
 
 
 def next_interval(settings: Settings) -> dt.timedelta:
