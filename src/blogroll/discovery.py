@@ -42,6 +42,7 @@ from urllib.parse import urljoin, urlsplit
 
 from blogroll.config import Settings
 from blogroll.feed_links import FEED_TYPES, FeedLink, PageParser, decode_page, is_comments_feed, web_address
+from blogroll.i18n import gettext as _
 from blogroll.worker.fetch import FeedResponse, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.parse import FeedFormat, FeedParseError, read_feed
 
@@ -59,7 +60,7 @@ class NoFeedFound(Exception):
     error = "no_feed_found"
 
     def __init__(self, url: str, reason: str, candidates: tuple[Candidate, ...] = ()) -> None:
-        super().__init__(f"no feed found at {url}: {reason}")
+        super().__init__(_("no feed found at %(url)s: %(reason)s", url=url, reason=reason))
         self.url = url
         self.reason = reason
         self.candidates = candidates
@@ -116,7 +117,7 @@ class _Feed:
 def discover(url: str, settings: Settings, *, backend: GuardedBackend | None = None) -> Discovery:
     """The feed of the site at `url` (or `url` itself, when it is a feed); raises NoFeedFound."""
     if urlsplit(url).scheme not in ("http", "https"):
-        raise NoFeedFound(url, "the address is not an http(s) URL")
+        raise NoFeedFound(url, _("the address is not an http(s) URL"))
     fetcher = Fetcher(settings, backend)
     try:
         return _Search(url, fetcher, time.monotonic() + settings.fetch_total_timeout).run()
@@ -139,7 +140,9 @@ class _Search:
         try:
             page = self.fetcher.fetch(self.address)
         except FetchError as error:
-            raise NoFeedFound(self.address, f"the page could not be fetched: {error}") from error
+            raise NoFeedFound(
+                self.address, _("the page could not be fetched: %(error)s", error=str(error))
+            ) from error
         feed = _read_feed(page)
         if feed is not None:
             chosen = Candidate(self.address, "address", outcome="chosen")
@@ -170,9 +173,9 @@ class _Search:
     def _try(self, candidate: Candidate) -> tuple[Candidate, FeedResponse, _Feed] | Candidate:
         """The chosen candidate with its answer and feed, or the candidate marked with its failure."""
         if self.stopped is None and time.monotonic() > self.deadline:
-            self.stopped = "the time allowed ran out"
+            self.stopped = _("the time allowed ran out")
         elif self.stopped is None and self.fetches >= MAX_FEED_FETCHES:
-            self.stopped = f"stopped after {MAX_FEED_FETCHES} fetches"
+            self.stopped = _("stopped after %(count)s fetches", count=MAX_FEED_FETCHES)
         if self.stopped is not None:
             return candidate
         self.fetches += 1
@@ -234,32 +237,38 @@ def _why(chosen: Candidate, linked: list[Candidate], tried: list[Candidate]) -> 
     if chosen.found == "common path":
         path = urlsplit(chosen.url).path
         if not linked:
-            return f"the page links no feed; found at the common path {path}"
-        return f"no feed the page links answered as one; found at the common path {path}"
+            return _("the page links no feed; found at the common path %(path)s", path=path)
+        return _("no feed the page links answered as one; found at the common path %(path)s", path=path)
     if chosen.comments:
-        return "only a comments feed was found"
-    reason = "the feed the page links" if len(linked) == 1 else "the first feed the page links"
+        return _("only a comments feed was found")
+    reason = _("the feed the page links") if len(linked) == 1 else _("the first feed the page links")
     notes = []
     if failed:
-        notes.append(f"{len(failed)} tried before it failed")
+        notes.append(_("%(count)s tried before it failed", count=len(failed)))
     position = linked.index(next(c for c in linked if c.url == chosen.url))
     json_before = [c for c in linked[:position] if FEED_TYPES[c.type] == "json" and not c.comments]
     if json_before and FEED_TYPES[chosen.type] != "json":
-        notes.append(f"{len(json_before)} JSON feed(s) linked before it come after RSS and Atom")
+        notes.append(
+            _("%(count)s JSON feed(s) linked before it come after RSS and Atom", count=len(json_before))
+        )
     passed_over = [c for c in linked if c.comments]
     if passed_over:
-        notes.append(f"{len(passed_over)} comments feed(s) passed over")
+        notes.append(_("%(count)s comments feed(s) passed over", count=len(passed_over)))
     return f"{reason} ({'; '.join(notes)})" if notes else reason
 
 
 def _why_not(linked: list[Candidate], stopped: str | None) -> str:
     """Why nothing was found, in one sentence for the error message."""
     if stopped is not None:
-        return f"gave up before trying every candidate: {stopped}"
+        return _("gave up before trying every candidate: %(stopped)s", stopped=stopped)
     paths = ", ".join(COMMON_PATHS)
     if not linked:
-        return f"the page links no feed, and none of {paths} is one"
-    return f"none of the {len(linked)} feed(s) the page links answered as one, and none of {paths} is one"
+        return _("the page links no feed, and none of %(paths)s is one", paths=paths)
+    return _(
+        "none of the %(count)s feed(s) the page links answered as one, and none of %(paths)s is one",
+        count=len(linked),
+        paths=paths,
+    )
 
 
 def _read_feed(response: FeedResponse) -> _Feed | None:

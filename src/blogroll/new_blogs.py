@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from blogroll.discovery import Discovery, NoFeedFound, discover
 from blogroll.formats import printable_line
+from blogroll.i18n import gettext as _
 from blogroll.schemas import BlogCreate, Name
 from blogroll.storage.blogs import NewBlog
 from blogroll.storage.models import NAME_LENGTH
@@ -62,7 +63,7 @@ def prepare_blog(
     address = str(given.feed_url) if has_feed else str(given.site_url)
     found = discover(address, while_waiting(settings), backend=backend)
     if has_feed and not found.address_is_feed:
-        reason = "it is a web page, not a feed; give it as site_url for Blogroll to find the page's feed"
+        reason = _("it is a web page, not a feed; give it as site_url for Blogroll to find the page's feed")
         raise NoFeedFound(address, reason, found.candidates)
     # A site_url that was itself the feed is not the site: the feed's own link is.
     site_given = given.site_url is not None and (has_feed or not found.address_is_feed)

@@ -142,3 +142,34 @@ def test_signing_in_keeps_the_language(client: FlaskClient, keeper: User) -> Non
     )
     assert signed_in.status_code == 302
     assert "Sesión iniciada como keeper" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_discovery_explains_itself_in_spanish_and_the_api_in_english(
+    finder: FlaskClient, feed_server: FeedServer, session: Session
+) -> None:
+    """Why a feed was chosen, or why none was found, is told in the page's language; the API's
+    422 for the same address stays English (a contract)."""
+    empty = feed_server.route("/empty", Reply(body=page("<title>Nada</title>")))
+    token = csrf_token(finder.get("/admin/blogs/new").get_data(as_text=True))
+    missing = finder.post("/admin/blogs/new", data={"csrf_token": token, "site_url": empty, "step": "find"})
+    html = missing.get_data(as_text=True)
+    assert "no se encontró ningún feed en" in html
+    assert "la página no enlaza ningún feed" in html
+
+    _, api_token = tokens.create_token(session, "discovery")
+    session.commit()
+    answer = finder.post(
+        "/api/v1/blogs",
+        json={"site_url": empty},
+        headers={"Authorization": f"Bearer {api_token}", "Accept-Language": "es"},
+    )
+    assert answer.status_code == 422
+    assert answer.json is not None
+    assert answer.json["message"].startswith("no feed found at ")
+    assert "the page links no feed" in answer.json["message"]
+
+    feed_server.route("/feed.xml", Reply(body=rss("Notas de Ana", []), headers={"Content-Type": RSS_TYPE}))
+    link = '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+    site = feed_server.route("/", Reply(body=page(f"<title>Ana</title>{link}")))
+    found = finder.post("/admin/blogs/new", data={"csrf_token": token, "site_url": site, "step": "find"})
+    assert "el feed que enlaza la página" in found.get_data(as_text=True)
