@@ -100,4 +100,3 @@ def test_the_app_knows_its_requests_came_over_https(tls: TlsStack) -> None:
         cookie = sign_in.headers["set-cookie"]
         assert cookie.startswith("blogroll_session=")
         assert "Secure" in cookie
-
