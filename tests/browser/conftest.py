@@ -20,6 +20,7 @@ from tests.admin.forms import PASSWORD
 from tests.helpers.prerequisites import require
 
 from .chromium import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS
+from .words import ENGLISH, Words
 
 GREETING = "Hello from the browser test!"
 NAME = "keeper"
@@ -129,16 +130,25 @@ def keeper(sqlite_settings: Settings) -> str:
 
 
 @pytest.fixture
-def sign_in(live_server: str, keeper: str, open_page: Callable[..., Any]) -> Callable[..., Any]:
-    """`sign_in(viewport)`: a fresh page, signed in through the form, on the blog table (`allow` as
-    for `open_page`)."""
+def words() -> Words:
+    """The language the browser asks for and the pages' words in it: English unless a test
+    parametrizes `words` over tests/browser/words.py's LANGUAGES."""
+    return ENGLISH
+
+
+@pytest.fixture
+def sign_in(live_server: str, keeper: str, open_page: Callable[..., Any], words: Words) -> Callable[..., Any]:
+    """`sign_in(viewport)`: a fresh page in `words`' language (the browser's locale), signed in
+    through the form, on the blog table (`allow` as for `open_page`)."""
 
     def sign_in_(viewport: dict[str, int] = DESKTOP, allow: dict[str, int] | None = None) -> Any:
-        page = open_page(live_server + "/admin/", viewport=viewport, allow=allow)
-        page.get_by_label("User name").fill(keeper)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page = open_page(live_server + "/admin/", viewport=viewport, allow=allow, locale=words.locale)
+        words.check_lang(page)
+        page.get_by_label(words("User name")).fill(keeper)
+        page.get_by_label(words("Password")).fill(PASSWORD)
+        page.get_by_role("button", name=words("Sign in")).click()
         page.wait_for_url(live_server + "/admin/")
+        words.check_lang(page)
         return page
 
     return sign_in_
