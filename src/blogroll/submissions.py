@@ -154,7 +154,10 @@ def _decide(submission: Submission, status: str, by: str) -> None:
 
 def _check_undecided(submission: Submission) -> None:
     if submission.status != "pending":
-        message = _("this submission was already %(status)s", status=submission.status)
+        if submission.status == "approved":
+            message = _("this submission was already approved")
+        else:
+            message = _("this submission was already rejected")
         raise Refused(409, "already_decided", message)
 
 

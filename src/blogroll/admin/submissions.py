@@ -80,7 +80,7 @@ def submission_reject(submission_id: int) -> BaseResponse:
     form = RejectForm()
     submission = _submission_or_404(submission_id)
     if not form.validate():
-        flash(_("Not rejected: %(problem)s", problem=" ".join(form.reason.errors)))
+        flash(_("Not rejected: %(problem)s", problem=" ".join(str(error) for error in form.reason.errors)))
         return redirect(url_for("admin.submission_list"))
     session = get_session()
     try:
