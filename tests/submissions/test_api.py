@@ -238,3 +238,14 @@ def test_invalid_and_oversized_bodies_are_refused(
     for response in (missing, unknown, large, text):
         conforms(response, "post", SUBMIT)
     assert _count(session, Submission) == 0
+
+
+def test_the_api_answers_in_english_whatever_the_browser_asks(
+    public: FlaskClient, site: str, feed_server: FeedServer, add_blog: Any
+) -> None:
+    add_blog("Ann", feed_url=feed_server.url("/feed.xml"))
+
+    response = public.post(SUBMIT, json={"site_url": site}, headers={"Accept-Language": "es"})
+
+    assert response.status_code == 409
+    assert response.json["message"] == "this blog is already in the blogroll, as Ann"
