@@ -173,3 +173,34 @@ def test_discovery_explains_itself_in_spanish_and_the_api_in_english(
     site = feed_server.route("/", Reply(body=page(f"<title>Ana</title>{link}")))
     found = finder.post("/admin/blogs/new", data={"csrf_token": token, "site_url": site, "step": "find"})
     assert "el feed que enlaza la página" in found.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("stored", "spanish"),
+    [
+        ("paused by a keeper", "en pausa por decisión de un responsable"),
+        (
+            "paused: the feed answered 410 Gone (it was removed)",
+            "en pausa: el feed respondió 410 Gone (se eliminó)",
+        ),
+        (
+            "paused after 20 consecutive failures; last error: HTTP 500",
+            "en pausa tras 20 fallos seguidos; último error: HTTP 500",
+        ),
+        (
+            "paused: no successful fetch in 30 days; last error: timed out",
+            "en pausa: ninguna descarga correcta en 30 días; último error: timed out",
+        ),
+    ],
+)
+def test_pause_reasons_are_shown_in_spanish_and_kept_in_english(
+    browser: FlaskClient, add_blog: Any, session: Session, stored: str, spanish: str
+) -> None:
+    """The reason is data (the API serves it in English); the admin table words it for the reader."""
+    blog = add_blog("Dormido")
+    blog.enabled = False
+    blog.paused_reason = stored
+    session.commit()
+    html = browser.get("/admin/?lang=es").get_data(as_text=True)
+    assert spanish in html
+    assert browser.get(f"/api/v1/blogs/{blog.id}").json["fetch"]["paused_reason"] == stored

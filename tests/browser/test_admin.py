@@ -333,7 +333,7 @@ def test_a_spanish_browser_signs_in_and_reads_the_blog_table_in_spanish(
 
     _row(page, "Notas").get_by_role("button", name="Pausar").click()
     assert _notice(page) == "Se pausó Notas."
-    assert _cells(page, "Notas")[3] == "en pausa"
+    assert _cells(page, "Notas")[3] == "en pausa por decisión de un responsable"
 
     # The switch is a plain link: English from here on, remembered by the cookie.
     page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()

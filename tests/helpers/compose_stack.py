@@ -101,12 +101,20 @@ class Stack:
     """One Compose project: its files, its name, the published port, and commands against it."""
 
     def __init__(
-        self, project: str, files: list[Path], directory: Path = ROOT, *, image: str = IMAGE
+        self,
+        project: str,
+        files: list[Path],
+        directory: Path = ROOT,
+        *,
+        image: str = IMAGE,
+        settings: dict[str, str] | None = None,
     ) -> None:
         self.project = project
         self.files = files
         self.directory = directory
         self.image = image
+        # Variables the compose files read (BLOGROLL_TLS_CERT, ...), beside the ones every stack gets.
+        self.settings = settings or {}
         self.port = free_port()
         self.http = httpx.Client(base_url=self.url(""), timeout=15, trust_env=False)
 
@@ -126,6 +134,7 @@ class Stack:
             BLOGROLL_IMAGE=self.image,
             BLOGROLL_GREETING=GREETING,
         )
+        env.update(self.settings)
         return env
 
     def command(self, *args: str) -> list[str]:
@@ -246,11 +255,17 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    project: str, files: list[Path], *, directory: Path = ROOT, label: str, image: str = IMAGE
+    project: str,
+    files: list[Path],
+    *,
+    directory: Path = ROOT,
+    label: str,
+    image: str = IMAGE,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """A stack brought up from a clean state, always removed with its volumes afterwards."""
     require_docker()
-    stack = Stack(project, files, directory, image=image)
+    stack = Stack(project, files, directory, image=image, settings=settings)
     try:
         # Leftovers of an interrupted earlier run would make "from a clean state" untrue.
         stack.down(volumes=True)

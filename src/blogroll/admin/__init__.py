@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from blogroll.admin import auth, blogs, opml, submissions, tokens  # noqa: E402,F401  (routes register on bp)
+from blogroll.admin import auth, blogs, opml, submissions, tokens, wording  # noqa: E402,F401  (routes register on bp)
