@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from blogroll.health import bp as health_bp
     from blogroll.pages import bp as pages_bp
     from blogroll.storage import db
+    from blogroll.submit import bp as submit_bp
 
     settings = settings or load_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -51,4 +52,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(submit_bp)
     return app

@@ -204,6 +204,16 @@ class Settings(BaseSettings):
         default=500, ge=0, description="Newest entries kept per blog; older ones are deleted; 0: all kept."
     )
 
+    # Blogs suggested by readers (/submit, POST /api/v1/submissions), waiting for a keeper
+    submissions_per_hour: int = Field(
+        default=5, ge=0, description="Submissions one client address may make per hour; 0: none accepted."
+    )
+    submission_queue_limit: int = Field(
+        default=200,
+        ge=0,
+        description="Pending submissions at most; further ones wait until a keeper decides.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from blogroll.formats import WEB_SCHEMES, rfc3339
-from blogroll.storage.models import MAX_ID, NAME_LENGTH, TAG_LENGTH, URL_LENGTH
+from blogroll.storage.models import MAX_ID, NAME_LENGTH, SUBMISSION_CONTACT_LENGTH, TAG_LENGTH, URL_LENGTH
 
 
 def _whole_seconds(value: dt.datetime) -> str:
@@ -306,3 +306,94 @@ class EntryQuery(BaseModel):
     )
     limit: int = Field(default=50, ge=1, le=200, description="Entries per page.")
     cursor: str | None = Field(default=None, description="From a previous page's `next` URL.")
+
+
+Note = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=2000,
+        pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
+    ),
+]
+Contact = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=SUBMISSION_CONTACT_LENGTH,
+        pattern=rf"^{SPACE}*(?:{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?)?{SPACE}*$",
+    ),
+]
+
+
+class SubmissionCreate(Strict):
+    """A blog suggested for the blogroll; a keeper approves or rejects it. No token needed."""
+
+    site_url: WebUrl = Field(description="The blog's home page; its feed is found from it.")
+    name: Name = _absent("Default: the feed's title, else the page's <title>, else its host name.")
+    feed_url: WebUrl = _absent("The blog's feed, when you know it; it is fetched to check it is one.")
+    note: Note = Field(default="", description="A word for the keepers: why this blog belongs here.")
+    contact: Contact = Field(
+        default="", description="How the keepers may reach you (e-mail, a handle); never shown publicly."
+    )
+
+
+class SubmissionDiscovery(BaseModel):
+    feed_url: str = Field(description="The feed found (or the one given, checked by fetching it).")
+    feed_format: str = Field(description="`rss`, `atom` or `json`.")
+    feed_title: str
+    latest_titles: list[str] = Field(description="The feed's newest entry titles, newest first.")
+    reason: str = Field(description="Why this feed, in words.")
+
+
+class SubmissionReceipt(BaseModel):
+    """What a submitter is told: the submission waits for a keeper, and what was found."""
+
+    id: int
+    status: str = Field(description="`pending` until a keeper approves or rejects it.")
+    site_url: str
+    name: str
+    feed_url: str
+    discovery: SubmissionDiscovery
+    created_at: Timestamp
+
+
+class SubmissionOut(SubmissionReceipt):
+    """A submission as keepers see it (with a token): the contact too, and the decision once made."""
+
+    note: str
+    contact: str
+    client_address: str
+    decided_at: Timestamp | None
+    decided_by: str | None
+    reject_reason: str | None
+    blog_id: int | None = Field(description="The blog made from it, once approved.")
+
+
+class SubmissionList(BaseModel):
+    items: list[SubmissionOut]
+    next: str | None = Field(description="Absolute URL of the next page, or null on the last.")
+
+
+class SubmissionQuery(BaseModel):
+    status: Literal["pending", "approved", "rejected"] = Field(
+        default="pending", description="Which submissions: the queue (pending) or those decided."
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="Submissions per page.")
+    cursor: str | None = Field(default=None, description="From a previous page's `next` URL.")
+
+
+class SubmissionApproval(Strict):
+    tags: Tags = Field(default_factory=list, description="Tags the new blog gets.")
+
+
+class SubmissionRejection(Strict):
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True,
+            min_length=1,
+            max_length=500,
+            pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
+        ),
+    ] = Field(description="Why, in words; kept with the submission.")

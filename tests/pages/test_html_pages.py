@@ -154,6 +154,7 @@ def test_every_page_links_the_feeds_and_the_blogroll_for_feed_readers(
             ("JSON Feed", "/feed.json"),
             ("OPML", "/blogroll.opml"),
             ("API", "/api/v1/docs"),
+            ("Suggest a blog", "/submit"),
         ]
 
 

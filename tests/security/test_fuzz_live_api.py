@@ -15,10 +15,10 @@ import pytest
 import schemathesis
 from hypothesis import given, settings
 from schemathesis import Case, GenerationMode
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from schemathesis.schemas import BaseSchema
 
-from tests.helpers.fuzzing import documented_operations, is_opaque, runs_discovery
+from tests.helpers.fuzzing import documented_operations, is_opaque, runs_discovery, token_read
 from tests.helpers.live_server import LiveServer
 
 # Examples per operation and mode: under a minute for the whole run on two cores (300 took two).
@@ -40,9 +40,13 @@ def test_api_answers_as_documented(
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None)
     def check(case: Case[Any]) -> None:
         excluded = [positive_data_acceptance] if is_opaque(case) else []
+        if token_read(case) and mode is GenerationMode.NEGATIVE:
+            excluded.append(negative_data_rejection)
         response = case.call_and_validate(headers=live_server.auth, excluded_checks=excluded)
         if runs_discovery(case) and mode is GenerationMode.POSITIVE:
-            assert (response.status_code, response.json()["error"]) == (422, "no_feed_found")
+            # A new blog's search fails to find a feed; a suggested one is refused the private address.
+            assert response.status_code == 422
+            assert response.json()["error"] in ("no_feed_found", "address_refused")
 
     check()
     assert "Traceback" not in live_server.output()

@@ -60,3 +60,18 @@ class OpmlUrlForm(FlaskForm):
             Length(max=URL_LENGTH, message=_l("That address is too long.")),
         ],
     )
+
+
+class ApproveForm(FlaskForm):
+    """Approving a submitted blog, with the tags it gets."""
+
+    tags = StringField(_l("Tags"), description=_l("Separated by commas."), validators=[Optional()])
+
+
+class RejectForm(FlaskForm):
+    """Rejecting a submitted blog: the reason is kept with it."""
+
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Say why it is rejected.")), Length(max=500)],
+    )

@@ -155,6 +155,25 @@ CREATE_BLOG_422 = (
     "`details` names each field); or no feed could be found (`no_feed_found`, the `message` names "
     "the address and says why, `details` lists the addresses tried)."
 )
+CREATE_SUBMISSION = (
+    "Anyone may suggest a blog: Blogroll fetches `site_url` (or `feed_url`, when given) and finds its "
+    "feed, as for a new blog (private addresses are refused, as the worker refuses them), then queues "
+    "it for a keeper. `contact` is shown to keepers only. One client address may submit "
+    "`BLOGROLL_SUBMISSIONS_PER_HOUR` an hour; the queue holds `BLOGROLL_SUBMISSION_QUEUE_LIMIT`."
+)
+SUBMISSION_NOTES = {
+    409: "The blog is already in the blogroll (`already_in_blogroll`) or already waits in the queue "
+    "(`already_submitted`).",
+    422: "A field is not valid (`validation_failed`); no feed was found (`no_feed_found`); or the "
+    "address is not on the public internet (`address_refused`).",
+    429: "This address made its submissions for the hour (`too_many_submissions`); `Retry-After` says "
+    "when to try again. The proxy's write limit answers 429 too.",
+    503: "The queue is full (`queue_full`, `Retry-After` in seconds), or the database is not answering.",
+}
+DECIDED_409 = (
+    "The submission was already approved or rejected (`already_decided`), or its feed is in "
+    "the blogroll already (`already_in_blogroll`)."
+)
 # Every operation, in the order the document lists them; a `{name}` in a path is an id parameter.
 OPERATIONS = (
     Operation("get", "/api/v1/", "hello", "Greeting and version", 200, "The greeting.", schemas.Hello),
@@ -196,6 +215,28 @@ OPERATIONS = (
         "Added, skipped, refused.", schemas.ImportResult, (401, 409, 413, 415, 422), body=OPML_UPLOAD,
     ),
     Operation(
+        "post", "/api/v1/submissions", "createSubmission", "Suggest a blog (no token needed)", 202,
+        "Queued for a keeper; it appears nowhere public until approved.", schemas.SubmissionReceipt,
+        (400, 409, 413, 415, 422, 429), body=schemas.SubmissionCreate, details=CREATE_SUBMISSION,
+        notes=SUBMISSION_NOTES,
+    ),
+    Operation(
+        "get", "/api/v1/submissions", "listSubmissions", "The queue of suggested blogs, oldest first", 200,
+        "A page of submissions.", schemas.SubmissionList, (401, 422), query=schemas.SubmissionQuery,
+    ),
+    Operation(
+        "post", "/api/v1/submissions/{submission_id}/approve", "approveSubmission",
+        "Approve a suggested blog: it joins the blogroll", 201, "The new blog, due for its first fetch.",
+        schemas.BlogOut, (400, 401, 404, 409, 413, 415, 422), body=schemas.SubmissionApproval,
+        notes={404: "No such submission.", 409: DECIDED_409, 422: "A tag is not valid; `details` names it."},
+    ),
+    Operation(
+        "post", "/api/v1/submissions/{submission_id}/reject", "rejectSubmission",
+        "Reject a suggested blog, saying why", 200, "The submission, rejected.", schemas.SubmissionOut,
+        (400, 401, 404, 409, 413, 415, 422), body=schemas.SubmissionRejection,
+        notes={404: "No such submission.", 409: DECIDED_409},
+    ),
+    Operation(
         "get", "/api/v1/entries", "listEntries", "Latest entries, newest first", 200, "A page of entries.",
         schemas.EntryList, (422,), query=schemas.EntryQuery,
     ),
@@ -207,6 +248,8 @@ OPERATIONS = (
 MODELS: tuple[type[BaseModel], ...] = (
     schemas.BlogCreate, schemas.BlogUpdate, schemas.BlogOut, schemas.BlogList,
     schemas.EntryOut, schemas.EntryList, schemas.Hello, schemas.ImportResult, schemas.Error,
+    schemas.SubmissionCreate, schemas.SubmissionReceipt, schemas.SubmissionOut, schemas.SubmissionList,
+    schemas.SubmissionApproval, schemas.SubmissionRejection,
 )  # fmt: skip
 
 
@@ -230,7 +273,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "Blogroll API",
             "version": __version__,
             "description": "Read the blogroll and its latest entries; writes need a bearer token "
-            "made with `blogroll tokens create --name NAME`.",
+            "made with `blogroll tokens create --name NAME` (all but suggesting a blog).",
         },
         "servers": [{"url": "/"}],
         "paths": _paths(),

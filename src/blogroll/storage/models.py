@@ -1,4 +1,4 @@
-"""The tables: blogs, their tags, their entries, and API tokens."""
+"""The tables: blogs, their tags, their entries, API tokens, accounts, and submitted blogs."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ TAG_LENGTH = 50
 # Integer keys are 32-bit on PostgreSQL and MariaDB; a larger number names no row (and overflows SQLite's
 # driver instead of simply finding nothing).
 MAX_ID = 2**31 - 1
+# How a submitter may be reached (an e-mail address, a handle).
+SUBMISSION_CONTACT_LENGTH = 200
 
 
 def utcnow() -> dt.datetime:
@@ -247,3 +249,30 @@ class SiteKey(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class Submission(Base):
+    """A blog someone suggested (the public form or API), waiting for a keeper to approve or reject it.
+
+    Nothing public reads this table: a blog reaches the pages only when approval copies it to `blogs`.
+    """
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_url: Mapped[str] = mapped_column(UrlString(), index=True)
+    name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    # The feed discovery found (or the one given and confirmed by fetching it).
+    feed_url: Mapped[str | None] = mapped_column(UrlString(), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # How to reach the submitter; shown to keepers only.
+    contact: Mapped[str] = mapped_column(String(SUBMISSION_CONTACT_LENGTH), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # What discovery found, as JSON: feed, format, titles, latest titles, why this feed.
+    discovery: Mapped[str] = mapped_column(Text, default="{}")
+    client_address: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    blog_id: Mapped[int | None] = mapped_column(ForeignKey("blogs.id", ondelete="SET NULL"))
