@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -12,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from blogroll.storage.db import WRITES
 
@@ -41,14 +43,27 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = LOC
     takes a database-wide lock first, and Alembic reads the schema's revision only once it holds
     it, so each migration is applied exactly once and every run succeeds."""
     config = alembic_config()
-    # On SQLite the transaction starts with BEGIN IMMEDIATE: the database's one write lock is the
-    # migration lock there.
-    with (
-        engine.execution_options(**{WRITES: True}).begin() as connection,
-        _migration_lock(connection, lock_timeout),
-    ):
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            # On SQLite the transaction starts with BEGIN IMMEDIATE: the database's one write lock is
+            # the migration lock there.
+            with (
+                engine.execution_options(**{WRITES: True}).begin() as connection,
+                _migration_lock(connection, lock_timeout),
+            ):
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+            return
+        except OperationalError as error:
+            # SQLite stops waiting for its write lock after its busy timeout (5 s) while another run
+            # migrates: wait on, up to the bound the other engines' locks have.
+            if not _sqlite_busy(error) or time.monotonic() >= deadline:
+                raise
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    return "database is locked" in str(error.orig)
 
 
 @contextmanager
