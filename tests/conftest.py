@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blogroll import create_app
 from blogroll.config import Settings
-from blogroll.storage import db
+from blogroll.storage import db, users
 from blogroll.storage.blogs import NewBlog, create_blog
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.migrate import upgrade
-from blogroll.storage.models import Base, Blog, Entry
+from blogroll.storage.models import Base, Blog, Entry, User
 from blogroll.storage.tokens import create_token
+from tests.admin.forms import PASSWORD, sign_in
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.prerequisites import require
 from tests.helpers.processes import Processes
@@ -271,3 +272,19 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
     processes = Processes(tmp_path)
     yield processes
     processes.stop_all()
+
+
+@pytest.fixture
+def keeper(session: Session) -> User:
+    """An account for the admin pages (tests/admin/forms.py has its password)."""
+    user = users.create_user(session, "keeper", PASSWORD)
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def browser(app: Flask, keeper: User) -> FlaskClient:
+    """A client signed in as `keeper`, keeping its cookies like a browser."""
+    client = app.test_client()
+    sign_in(client)
+    return client

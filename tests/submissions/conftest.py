@@ -13,9 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from blogroll.api.docs import openapi_document
-from blogroll.storage import users
-from blogroll.storage.models import Submission, User
-from tests.admin.forms import PASSWORD, sign_in
+from blogroll.storage.models import Submission
 from tests.discovery.feeds import page
 from tests.helpers.feed_server import FeedServer, Reply
 from tests.helpers.openapi import conformance_check
@@ -44,20 +42,6 @@ def fetching_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
 def public(fetching_app: Callable[..., Flask]) -> FlaskClient:
     """A stranger's client (no token, no account) on an app that may fetch from the fixture server."""
     return fetching_app().test_client()
-
-
-@pytest.fixture
-def keeper(session: Session) -> User:
-    user = users.create_user(session, "keeper", PASSWORD)
-    session.commit()
-    return user
-
-
-@pytest.fixture
-def browser(app: Flask, keeper: User) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client)
-    return client
 
 
 @pytest.fixture
