@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from flask.testing import FlaskClient
 
 from blogroll import create_app
 from blogroll.logs import JsonFormatter
-from tests.cli.invoke import BLOGROLL
 from tests.helpers.ports import free_port
+from tests.helpers.processes import Processes, server_env
 from tests.helpers.settings import make_settings
 from tests.helpers.waiting import wait_until_healthy
 
@@ -74,28 +73,18 @@ def test_text_is_the_default_and_logs_no_request_lines_of_its_own(
     assert [r for r in caplog.records if r.name == "blogroll.requests"] == []
 
 
-def test_blogroll_run_in_json_mode_writes_only_json_lines(tmp_path: Path) -> None:
+def test_blogroll_run_in_json_mode_writes_only_json_lines(tmp_path: Path, processes: Processes) -> None:
     """gunicorn's own start-up lines too, and the request lines that replace its access log."""
     port = free_port()
-    out = tmp_path / "out.log"
-    env = {
-        "PATH": str(Path(BLOGROLL).parent),
-        "HOME": str(tmp_path),
-        "BLOGROLL_DATA_DIR": str(tmp_path / "data"),
-        "BLOGROLL_LOG_FORMAT": "json",
-        "BLOGROLL_EMBEDDED_WORKER": "false",
-    }
-    with out.open("wb") as sink:
-        process = subprocess.Popen(
-            [BLOGROLL, "run", "--port", str(port)], env=env, stdout=sink, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process, out.read_text, 30)
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/blogs", timeout=10).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    lines = out.read_text().splitlines()
+    env = server_env(
+        tmp_path, BLOGROLL_LOG_FORMAT="json", BLOGROLL_LOG_LEVEL="INFO", BLOGROLL_EMBEDDED_WORKER="false"
+    )
+    process = processes.start("run", "--port", str(port), env=env)
+    wait_until_healthy(f"http://127.0.0.1:{port}", process, lambda: processes.output(process), 30)
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/blogs", timeout=10).status_code == 200
+    process.terminate()
+    process.wait(timeout=30)
+    lines = processes.output(process).splitlines()
     # The one line `blogroll run` prints for the person who started it is not a log line.
     logged = [line for line in lines if not line.startswith("Blogroll ")]
     parsed = [json.loads(line) for line in logged]

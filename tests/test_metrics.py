@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session
 
 from blogroll.storage.models import Blog
-from tests.cli.invoke import BLOGROLL
 from tests.helpers.ports import free_port
+from tests.helpers.processes import BLOGROLL, Processes, server_env
 from tests.helpers.waiting import wait_until_healthy
 
 
@@ -65,31 +65,19 @@ def test_blogs_due_and_paused_are_counted_at_the_scrape(
     assert value(text, "blogroll_blogs", state="due") == 1
 
 
-def test_serve_with_two_processes_sums_their_counts(tmp_path: Path) -> None:
+def test_serve_with_two_processes_sums_their_counts(tmp_path: Path, processes: Processes) -> None:
     """Each scrape reaches one gunicorn process; multiprocess mode makes it answer for both."""
     port = free_port()
-    out = tmp_path / "out.log"
-    env = {
-        "PATH": str(Path(BLOGROLL).parent),
-        "HOME": str(tmp_path),
-        "BLOGROLL_DATA_DIR": str(tmp_path / "data"),
-        "BLOGROLL_PORT": str(port),
-        "BLOGROLL_WEB_WORKERS": "2",
-    }
+    env = server_env(tmp_path, BLOGROLL_PORT=str(port), BLOGROLL_WEB_WORKERS="2")
     subprocess.run([BLOGROLL, "db", "upgrade"], env=env, check=True, capture_output=True)
-    with out.open("wb") as sink:
-        process = subprocess.Popen([BLOGROLL, "serve"], env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_healthy(base, process, out.read_text, 30)
-        with httpx.Client(base_url=base, timeout=10) as http:
-            # New connections each time, so both processes answer some of them.
-            for _ in range(40):
-                http.get("/api/v1/blogs", headers={"Connection": "close"})
-            scrapes = [http.get("/metrics", headers={"Connection": "close"}).text for _ in range(6)]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    process = processes.start("serve", env=env)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_healthy(base, process, lambda: processes.output(process), 30)
+    with httpx.Client(base_url=base, timeout=10) as http:
+        # New connections each time, so both processes answer some of them.
+        for _ in range(40):
+            http.get("/api/v1/blogs", headers={"Connection": "close"})
+        scrapes = [http.get("/metrics", headers={"Connection": "close"}).text for _ in range(6)]
     counts = {
         value(scrape, "blogroll_http_requests_total", method="GET", route="/api/v1/blogs", status="200")
         for scrape in scrapes

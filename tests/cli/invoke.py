@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
 
 from tests.helpers.ports import free_port
-
-BLOGROLL = str(Path(sys.executable).with_name("blogroll"))
 
 # `blogroll("blogs", "list")`: the `blogroll` fixture runs the command in-process.
 Blogroll = Callable[..., Result]

@@ -19,9 +19,10 @@ from sqlalchemy.engine import make_url
 from blogroll.storage.migrate import is_current
 from tests.helpers.ports import free_port
 from tests.helpers.prerequisites import require
+from tests.helpers.processes import BLOGROLL
 from tests.helpers.waiting import wait_until_healthy
 
-from .invoke import BLOGROLL, Blogroll, closed_port, sqlite_url
+from .invoke import Blogroll, closed_port, sqlite_url
 
 START_TIMEOUT = 30.0
 # Read at import: the `blogroll` fixture hides the BLOGROLL_* variables from the commands it runs.

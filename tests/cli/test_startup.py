@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from .invoke import BLOGROLL, Blogroll, closed_port, sqlite_url
+from tests.helpers.processes import BLOGROLL
+
+from .invoke import Blogroll, closed_port, sqlite_url
 
 
 def test_commands_on_a_database_without_tables_say_to_upgrade(blogroll: Blogroll, data_dir: Path) -> None:

@@ -43,6 +43,11 @@ class Processes:
         self.started.append((process, log))
         return process
 
+    def output(self, process: subprocess.Popen[bytes]) -> str:
+        """What `process` has written so far (standard output and error together)."""
+        log = next(log for started, log in self.started if started is process)
+        return log.read_text(errors="replace")
+
     def stop_all(self) -> None:
         for process, log in self.started:
             if process.poll() is None:
