@@ -21,13 +21,13 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from blogroll.formats import WEB_SCHEMES, rfc3339
+from blogroll.formats import WEB_SCHEMES
 from blogroll.storage.models import MAX_ID, NAME_LENGTH, SUBMISSION_CONTACT_LENGTH, TAG_LENGTH, URL_LENGTH
 
 
 def _whole_seconds(value: dt.datetime) -> str:
     """Whole seconds: MariaDB keeps no fractions, so a time must read the same before and after storing."""
-    return rfc3339(value.astimezone(dt.UTC).replace(microsecond=0))
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # RFC 3339's date-time, as the OpenAPI document promises (`format: date-time`).
@@ -215,19 +215,14 @@ class BlogOut(BaseModel):
 
     @classmethod
     def of(cls, blog: Any) -> BlogOut:
-        return cls.model_validate(
-            {
-                "id": blog.id,
-                "name": blog.name,
-                "site_url": blog.site_url,
-                "feed_url": blog.feed_url,
-                "description": blog.description,
-                "tags": blog.tags,
-                "created_at": blog.created_at,
-                "updated_at": blog.updated_at,
-                "fetch": FetchState.model_validate(blog),
-            }
-        )
+        """From a stored blog: an ORM object or a `BlogRecord` (a list's lighter rows)."""
+        fetch = {name: getattr(blog, name) for name in _FETCH_FIELDS}
+        values = {name: getattr(blog, name) for name in _BLOG_FIELDS}
+        return cls.model_validate({**values, "tags": list(blog.tags), "fetch": fetch})
+
+
+_FETCH_FIELDS = tuple(FetchState.model_fields)
+_BLOG_FIELDS = tuple(name for name in BlogOut.model_fields if name not in ("tags", "fetch"))
 
 
 class EntryOut(BaseModel):

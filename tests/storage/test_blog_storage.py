@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
 from blogroll.storage import blogs
@@ -85,6 +85,29 @@ def test_list_blogs_by_tag(session: Session, add_blog: Any) -> None:
     assert blogs.list_blogs(session, tag="go") == []
 
 
+def test_list_blogs_reads_tags_in_one_query_whatever_the_length(
+    session: Session, connection: Connection, add_blog: Any
+) -> None:
+    """The API's list: each blog with its tags in order, in two queries for 1 blog or 30."""
+    add_blog("Solo", tags=["zeta", "alpha"])
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        if args[2].startswith("SELECT"):
+            statements.append(args[2])
+
+    event.listen(connection, "before_cursor_execute", record)
+    [solo] = blogs.list_blogs(session)
+    assert (solo.name, solo.tags) == ("Solo", ["alpha", "zeta"])
+    one_blog = len(statements)
+    for n in range(29):
+        add_blog(f"Blog {n}", tags=[f"tag{n}", "shared"] if n % 2 else [])
+    statements.clear()
+    listed = blogs.list_blogs(session)
+    assert len(statements) == one_blog == 2
+    assert [blog.tags for blog in listed[1:4]] == [[], ["shared", "tag1"], []]
+
+
 def test_list_blogs_by_name_ignores_case(session: Session, add_blog: Any) -> None:
     for name in ("beta", "Alpha", "gamma", "Beta"):
         add_blog(name)
@@ -110,7 +133,7 @@ def test_tags_are_loaded_where_they_are_shown(session: Session, add_blog: Any) -
     blog_id = add_blog("Tagged", tags=["b", "a"]).id
     session.commit()
     # Loaded with the blog, so they are readable after the session lets go of it.
-    loaded: list[Blog | None] = []
+    loaded: list[Blog | blogs.BlogRecord | None] = []
     for load in (blogs.list_blogs_by_name, blogs.list_blogs, lambda s: [blogs.get_blog(s, blog_id)]):
         session.expunge_all()
         loaded.extend(load(session))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -36,22 +37,57 @@ class NewBlog:
     tags: Sequence[str] = ()
 
 
+class BlogRecord(NamedTuple):
+    """A blog as the API lists it: its columns and tags, read without ORM objects (loading 50 blogs
+    and their tags as objects cost three times the rest of the request)."""
+
+    id: int
+    name: str
+    site_url: str | None
+    feed_url: str
+    description: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    enabled: bool
+    paused_reason: str | None
+    last_fetched_at: dt.datetime | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_errors: int
+    failing_since: dt.datetime | None
+    next_fetch_at: dt.datetime
+    etag: str | None
+    last_modified: str | None
+    tags: list[str]
+
+
+_RECORD_COLUMNS = [getattr(Blog, name) for name in BlogRecord._fields if name != "tags"]
+_LIST_BLOGS = select(*_RECORD_COLUMNS).order_by(Blog.id)
+
+
 def list_blogs(
     session: Session,
     *,
     tag: str | None = None,
     after_id: int | None = None,
     limit: int | None = None,
-) -> list[Blog]:
-    """Blogs in the order they were added (stable for paging); `after_id` is the paging cursor."""
-    query = select(Blog).options(WITH_TAGS).order_by(Blog.id)
+) -> list[BlogRecord]:
+    """Blogs in the order they were added (stable for paging); `after_id` is the paging cursor.
+    Two queries: the blogs' columns, then the tags of those blogs."""
+    query = _LIST_BLOGS
     if tag is not None:
         query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
     if after_id is not None:
         query = query.where(Blog.id > after_id)
     if limit is not None:
         query = query.limit(limit)
-    return list(session.scalars(query))
+    rows = session.execute(query).all()
+    tags: dict[int, list[str]] = {row.id: [] for row in rows}
+    if tags:
+        tag_query = select(BlogTag.blog_id, BlogTag.tag).where(BlogTag.blog_id.in_(tags))
+        for blog_id, name in session.execute(tag_query.order_by(BlogTag.blog_id, BlogTag.tag)):
+            tags[blog_id].append(name)
+    return [BlogRecord._make((*row, tags[row.id])) for row in rows]
 
 
 def list_blogs_by_name(session: Session, *, tag: str | None = None) -> list[Blog]:
