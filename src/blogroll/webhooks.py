@@ -114,8 +114,9 @@ class Webhook:
                 event = self._events.get()
                 try:
                     self.deliver(client, event)
-                except Exception:  # the thread must outlive any one event
-                    log.exception("submission webhook to %s: event %s not sent", self.where, event.get("id"))
+                except Exception as error:  # the thread must outlive any one event
+                    # Its name only: a message or traceback could quote the URL, and its token.
+                    log.error("submission webhook to %s not sent: %s", self.where, type(error).__name__)
                 finally:
                     self._events.task_done()
 
@@ -127,7 +128,7 @@ class Webhook:
             with client.stream("POST", self.url, json=event, headers=headers) as response:
                 status = response.status_code
         except AddressRefused as refused:
-            log.warning("submission webhook to %s refused: %s", self.where, refused)
+            log.warning("submission webhook to %s not sent: %s", self.where, refused)
             return False
         except httpx.TimeoutException as error:
             log.warning(
@@ -137,7 +138,7 @@ class Webhook:
                 self.timeout,
             )
             return False
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             problem = str(error).replace(self.url, self.where) or type(error).__name__
             log.warning("submission webhook to %s failed: %s", self.where, problem)
             return False

@@ -19,6 +19,7 @@ from blogroll.storage.models import Submission
 from blogroll.webhooks import announce_submission, get_webhook
 from tests.admin.forms import form_token
 from tests.helpers.feed_server import FeedServer, Reply
+from tests.helpers.ports import free_port
 
 SUBMIT = "/api/v1/submissions"
 HOOK = "/hooks/T0KEN-hunter2"  # the path holds the hook's secret, as Slack's and others' do
@@ -124,7 +125,7 @@ def test_a_webhook_on_a_private_address_is_refused_and_logged(
 
     assert feed_server.hits[HOOK] == 0
     assert (
-        f"submission webhook to http://127.0.0.1:{feed_server.port} refused: refused: 127.0.0.1 resolves "
+        f"submission webhook to http://127.0.0.1:{feed_server.port} not sent: refused: 127.0.0.1 resolves "
         "to 127.0.0.1, which is not a public address"
     ) in caplog.text
     assert "hunter2" not in caplog.text
@@ -174,3 +175,19 @@ def test_a_failing_webhook_loses_no_submission(
 def test_without_the_setting_nothing_is_sent(public: Any, site: str, feed_server: FeedServer) -> None:
     assert public.post(SUBMIT, json={"site_url": site}).status_code == 202
     assert feed_server.posted == []
+
+
+def test_a_webhook_nobody_listens_on_loses_no_submission_and_logs_no_token(
+    fetching_app: Callable[..., Flask], site: str, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    app = fetching_app(submission_webhook_url=SecretStr(f"http://127.0.0.1:{port}{HOOK}?key=hunter2"))
+
+    with caplog.at_level(logging.WARNING, logger="blogroll.webhooks"):
+        response = app.test_client().post(SUBMIT, json={"site_url": site})
+        _delivered(app)
+
+    assert response.status_code == 202
+    assert session.get(Submission, (response.json or {})["id"]) is not None
+    assert f"submission webhook to http://127.0.0.1:{port} failed: " in caplog.text
+    assert "hunter2" not in caplog.text
