@@ -160,3 +160,32 @@ def test_feed_health_defaults_and_zero_turns_them_off(monkeypatch: pytest.Monkey
         0,
         0,
     )
+
+
+def test_the_submission_webhook_url_comes_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = tmp_path / "webhook"
+    secret.write_text("https://hooks.example.org/T0KEN-hunter2\n")
+    monkeypatch.setenv("BLOGROLL_SUBMISSION_WEBHOOK_URL_FILE", str(secret))
+    settings = load_settings()
+    assert settings.submission_webhook_url is not None
+    assert settings.submission_webhook_url.get_secret_value() == "https://hooks.example.org/T0KEN-hunter2"
+    assert "hunter2" not in repr(settings)
+    assert load_settings(submission_webhook_url="").submission_webhook_url is None
+    assert load_settings(submission_webhook_url=None).submission_webhook_timeout == 5.0
+
+
+@pytest.mark.parametrize(
+    "value", ["ftp://hooks.example.org/hunter2", "hooks.example.org/hunter2", "https://"]
+)
+def test_a_webhook_url_that_is_not_a_web_address_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("BLOGROLL_SUBMISSION_WEBHOOK_URL", value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        "invalid settings: BLOGROLL_SUBMISSION_WEBHOOK_URL: not a web address; "
+        "expected https://host/path (or http://)"
+    )

@@ -18,8 +18,8 @@ __all__ = ["__version__", "create_app"]
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory: settings, logging, database, error handlers, metrics, languages,
-    templates, blueprints."""
-    from blogroll import errors, i18n, logs, metrics, templating, web_sessions
+    templates, the submission webhook, blueprints."""
+    from blogroll import errors, i18n, logs, metrics, templating, web_sessions, webhooks
     from blogroll.admin import bp as admin_bp
     from blogroll.api import bp as api_bp
     from blogroll.config import load_settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     web_sessions.init_app(app)
+    webhooks.init_app(app, settings)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)

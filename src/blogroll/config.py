@@ -6,6 +6,7 @@ import os
 import socket
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -16,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 SECRETS_DIR = Path("/run/secrets")
 
 # Fields whose value may come from a file named by `<ENV NAME>_FILE` (Docker/Compose secrets).
-SECRET_FIELDS = ("database_url", "database_password")
+SECRET_FIELDS = ("database_url", "database_password", "submission_webhook_url")
 
 
 # Plain scheme names people write, mapped to the drivers Blogroll ships with.
@@ -213,6 +214,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Pending submissions at most; further ones wait until a keeper decides.",
     )
+    submission_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="An http(s) URL that gets a JSON `submission.created` event POSTed for each new "
+        "submission; it may hold a token (use BLOGROLL_SUBMISSION_WEBHOOK_URL_FILE). Default: none.",
+    )
+    submission_webhook_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds the webhook's connect and each read may take."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -244,6 +253,17 @@ class Settings(BaseSettings):
                     "not a database URL; expected sqlite:///path, postgresql://user@host/db or mysql://user@host/db"
                 ) from None
         return value
+
+    @field_validator("submission_webhook_url")
+    @classmethod
+    def _webhook_url_is_http(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # The value is not echoed: it may hold a token.
+            raise ValueError("not a web address; expected https://host/path (or http://)")
+        return SecretStr(value.get_secret_value().strip())
 
     @model_validator(mode="after")
     def _production_needs_a_database(self) -> Settings:

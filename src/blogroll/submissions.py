@@ -65,14 +65,16 @@ def submit(
 ) -> Submission:
     """Queues `given` once its feed is found; raises Refused (429, 503, 409, 422) otherwise.
 
-    The cheap checks come first, so a client over its limit or a full queue costs no fetch.
+    The cheap checks come first, so a client over its limit or a full queue costs no fetch. Their
+    transaction ends before discovery, which waits on the network for up to 20 s: no lock is held
+    meanwhile (on SQLite a write transaction holds the database's only write lock). The checks are
+    made again with the queue locked, just before storing, so two identical submissions at the same
+    moment queue one and refuse the other. The caller commits.
     """
-    _check_rate(session, address, settings)
-    if stored.count_pending(session) >= settings.submission_queue_limit:
-        message = _("the queue of submissions is full; try again later")
-        raise Refused(503, "queue_full", message, retry_after=QUEUE_FULL_RETRY)
     site_url = str(given.site_url)
+    _check_room(session, settings, address)
     _check_pending(session, site_url, None)
+    session.rollback()  # nothing written yet: only ends the transaction of the checks
     fields: dict[str, Any] = {"site_url": site_url}
     fields |= {name: getattr(given, name) for name in ("name", "feed_url") if name in given.model_fields_set}
     try:
@@ -83,6 +85,8 @@ def submit(
         raise _no_feed(missing) from None
     blog, found = prepared.blog, prepared.discovery
     assert found is not None  # always_discover
+    stored.lock_queue(session)
+    _check_room(session, settings, address)
     existing = blogs.find_blog_by_feed_url(session, blog.feed_url)
     if existing is not None:
         message = _("this blog is already in the blogroll, as %(name)s", name=existing.name)
@@ -159,6 +163,14 @@ def _check_undecided(submission: Submission) -> None:
         else:
             message = _("this submission was already rejected")
         raise Refused(409, "already_decided", message)
+
+
+def _check_room(session: Session, settings: Settings, address: str) -> None:
+    """The client is within its rate, and the queue has room."""
+    _check_rate(session, address, settings)
+    if stored.count_pending(session) >= settings.submission_queue_limit:
+        message = _("the queue of submissions is full; try again later")
+        raise Refused(503, "queue_full", message, retry_after=QUEUE_FULL_RETRY)
 
 
 def _check_rate(session: Session, address: str, settings: Settings) -> None:

@@ -1,5 +1,6 @@
 """A feed server on 127.0.0.1 for tests that fetch feeds: each path answers what the test set up (status,
-body, headers, a delay, an endless stream), and every request is counted."""
+body, headers, a delay, an endless stream), and every request is counted. It takes POSTs too (a
+webhook's), keeping each one's body."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.posted: list[tuple[str, bytes]] = []  # (path, body) of each POST
         self.active = 0
         self.most_active = 0
         self.lock = threading.Lock()
@@ -57,6 +59,9 @@ class FeedServer:
     def headers_of(self, path: str) -> list[dict[str, str]]:
         return [headers for seen, headers in self.requests if seen == path]
 
+    def bodies_of(self, path: str) -> list[bytes]:
+        return [body for seen, body in self.posted if seen == path]
+
     def wait_for_request(self, path: str, timeout: float = 10.0) -> bool:
         for _ in range(int(timeout / 0.05)):
             if self.hits[path]:
@@ -73,8 +78,17 @@ class FeedServer:
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self._handle(None)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._handle(self.rfile.read(min(length, 1024 * 1024)))
+
+        def _handle(self, posted: bytes | None) -> None:
             headers = {name.lower(): value for name, value in self.headers.items()}
             with server.lock:
+                if posted is not None:
+                    server.posted.append((self.path, posted))
                 server.hits[self.path] += 1
                 server.requests.append((self.path, headers))
                 server.active += 1

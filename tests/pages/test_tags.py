@@ -95,6 +95,50 @@ def test_a_tag_with_a_dot_has_its_page_and_its_feeds(
     ]
 
 
+@pytest.mark.parametrize("suffix", [".atom", ".json", ".opml"])
+def test_a_tag_ending_like_a_feed_has_its_page_at_its_name_and_a_slash(
+    client: FlaskClient, get_page: GetPage, add_blog: Any, add_entry: Any, suffix: str
+) -> None:
+    """`/tags/x.atom` is always the Atom feed of `x`; the tag `x.atom` itself is at `/tags/x.atom/`."""
+    plain = add_blog("Plain", site_url="https://plain.example/", tags=["x"])
+    odd = add_blog("Odd", site_url="https://odd.example/", tags=[f"x{suffix}"])
+    add_entry(plain, "Plain writes", link="https://plain.example/1", published_at=at(9))
+    add_entry(odd, "Odd writes", link="https://odd.example/1", published_at=at(10))
+
+    tags = get_page("/tags/").links(".//ul[@class='tag-list']/li/a")
+    page = get_page(f"/tags/x{suffix}/")
+    formats = {".atom": "Atom", ".json": "JSON Feed", ".opml": "OPML"}
+
+    assert tags == [("x", "/tags/x"), (f"x{suffix}", f"/tags/x{suffix}/")]
+    assert page.text(".//main//h1") == f"Tag x{suffix}"
+    assert page.texts(ENTRY_TITLES) == ["Odd writes"]
+    assert (formats[suffix], f"/tags/x{suffix}{suffix}") in page.links(".//main/p[@class='meta']/a")
+    # Without the slash the address is the format of the tag before the suffix.
+    response = client.get(f"/tags/x{suffix}")
+    assert response.status_code == 200
+    assert "Plain" in response.text and "Odd" not in response.text
+    own = client.get(f"/tags/x{suffix}{suffix}")
+    assert own.status_code == 200
+    assert "Odd" in own.text and "Plain" not in own.text
+    # Other tags have one address for their page: no second one with a slash.
+    assert get_page("/tags/x").texts(ENTRY_TITLES) == ["Plain writes"]
+    assert client.get("/tags/x/").status_code == 404
+
+
+def test_an_older_page_of_a_tag_ending_like_a_feed_keeps_the_slash(
+    app: Flask, get_page: GetPage, add_blog: Any, add_entry: Any
+) -> None:
+    small_pages(app, 1)
+    blog = add_blog("Odd", tags=["x.opml"])
+    for number in range(2):
+        add_entry(blog, f"Post {number}", published_at=at(number))
+
+    pages = follow_older_links(get_page, "/tags/x.opml/")
+
+    assert [page.texts(ENTRY_TITLES) for page in pages] == [["Post 1"], ["Post 0"]]
+    assert pages[1].links(".//nav[@class='pager']/a")[0] == ("← Newest posts", "/tags/x.opml/")
+
+
 def test_a_tag_page_pages_through_its_posts_like_the_home_page(
     app: Flask, get_page: GetPage, add_blog: Any, add_entry: Any
 ) -> None:

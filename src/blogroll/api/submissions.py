@@ -23,6 +23,7 @@ from blogroll.storage import submissions as stored
 from blogroll.storage.db import get_session
 from blogroll.storage.models import Submission
 from blogroll.submissions import Refused, approve, discovery_of, reject, submit
+from blogroll.webhooks import announce_submission
 
 
 @bp.post("/submissions")
@@ -35,6 +36,7 @@ def create_submission() -> Response:
     except Refused as refused:
         return refused_response(refused)
     session.commit()
+    announce_submission(submission)
     return json_response(SubmissionReceipt.model_validate(_fields(submission)), 202)
 
 

@@ -1,10 +1,19 @@
 """Tags are places: the list of tags, and for each its blogs and their latest posts as a page, an Atom
-feed, a JSON Feed and an OPML file."""
+feed, a JSON Feed and an OPML file.
+
+An address ending in `.atom`, `.json` or `.opml` is always that format of the tag before the
+suffix: `/tags/node.js.atom` is the feed of `node.js`, `/tags/x.atom` the feed of `x`. A tag that
+itself ends so (`x.atom`) has its page at `/tags/x.atom/`, with a slash, and `url_for` writes it
+that way; every other tag's page is `/tags/<tag>`, without one.
+"""
 
 from __future__ import annotations
 
 from flask import Response, abort, render_template, url_for
+from flask.blueprints import BlueprintSetupState
 from pydantic import TypeAdapter, ValidationError
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError as NotThisRule
 
 from blogroll.caching import conditional, page_etag, state
 from blogroll.config import current_settings
@@ -17,6 +26,35 @@ from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
 
 _TAG = TypeAdapter(Tag)
+FORMAT_SUFFIXES = (".atom", ".json", ".opml")
+
+
+class PlainTagConverter(BaseConverter):
+    """A tag whose page is `/tags/<tag>`: any tag but those ending in a format's suffix."""
+
+    regex = r"[^/]+(?<!\.atom)(?<!\.json)(?<!\.opml)"
+
+    def to_url(self, value: str) -> str:
+        if value.endswith(FORMAT_SUFFIXES):
+            raise NotThisRule()  # its page is the other rule's, with a slash
+        return super().to_url(value)
+
+
+class SuffixedTagConverter(BaseConverter):
+    """A tag ending in a format's suffix, whose page is `/tags/<tag>/`."""
+
+    regex = r"[^/]+(?:\.atom|\.json|\.opml)"
+
+    def to_url(self, value: str) -> str:
+        if not value.endswith(FORMAT_SUFFIXES):
+            raise NotThisRule()
+        return super().to_url(value)
+
+
+@bp.record_once  # before the routes below, which use them
+def _register_converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["plain_tag"] = PlainTagConverter
+    state.app.url_map.converters["suffixed_tag"] = SuffixedTagConverter
 
 
 @bp.get("/tags/")
@@ -25,7 +63,8 @@ def tags() -> Response:
     return conditional(page_etag(counts), lambda: render_template("tags.html", tags=counts))
 
 
-@bp.get("/tags/<tag>")
+@bp.get("/tags/<plain_tag:tag>")
+@bp.get("/tags/<suffixed_tag:tag>/")
 def tag_page(tag: str) -> Response:
     settings = current_settings()
     session = get_session()

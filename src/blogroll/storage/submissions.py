@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from blogroll.storage.models import MAX_ID, Submission, utcnow
 
 Status = Literal["pending", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "approved", "rejected")
+# The key of the queue's lock on PostgreSQL, whose advisory locks are numbers: the bytes of "submit".
+QUEUE_LOCK_KEY = int.from_bytes(b"submit", "big")
 
 
 def get_submission(session: Session, submission_id: int) -> Submission | None:
@@ -56,3 +58,22 @@ def recent_from(
         )
     ).one()
     return int(count), oldest
+
+
+def lock_queue(session: Session) -> None:
+    """Until the session's transaction ends, no other transaction can take this lock, so checking
+    for a duplicate and then storing a submission happen one submitter at a time.
+
+    PostgreSQL takes a transaction-scoped advisory lock. MariaDB has no lock of that kind (GET_LOCK
+    outlives the transaction, held by the pooled connection), so it locks the row every migrated
+    database has, Alembic's version; only a migration writes that row, and reads never wait for it.
+    On SQLite a writing transaction already holds the database's one write lock (BEGIN IMMEDIATE).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUEUE_LOCK_KEY})
+    elif dialect in ("mysql", "mariadb"):
+        session.execute(text("SELECT version_num FROM alembic_version FOR UPDATE")).all()
+    else:
+        # The first statement of the transaction takes SQLite's write lock (see storage.db).
+        session.execute(text("SELECT 1"))

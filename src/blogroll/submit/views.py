@@ -17,6 +17,7 @@ from blogroll.submissions import Refused, submit
 from blogroll.submit import bp
 from blogroll.submit.forms import SubmitForm
 from blogroll.validation import describe_field, validation_details
+from blogroll.webhooks import announce_submission
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def submit_page() -> BaseResponse | tuple[str, int] | Response:
         }
         session = get_session()
         try:
-            submit(
+            submission = submit(
                 session,
                 SubmissionCreate.model_validate(values),
                 current_settings(),
@@ -68,6 +69,7 @@ def submit_page() -> BaseResponse | tuple[str, int] | Response:
             return Response(page, status=refused.status, headers=headers)
         else:
             session.commit()
+            announce_submission(submission)
             return redirect(url_for("submit.thanks"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("submit.html", form=form, existing=existing), status
