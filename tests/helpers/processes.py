@@ -14,7 +14,9 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("BLOGROLL_") and key != "DATABASE_URL"
+        # An in-process `serve` in an earlier test may have set PROMETHEUS_MULTIPROC_DIR here: a
+        # server of its own must not count into that test's metrics files.
+        if not key.startswith("BLOGROLL_") and key not in ("DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")
     }
     env.update(
         BLOGROLL_DATA_DIR=str(tmp_path / "data"),
