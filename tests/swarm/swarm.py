@@ -148,6 +148,9 @@ class SwarmStack:
             if not left.strip() and not networks.strip():
                 break
             time.sleep(1)
+        # The database password (scripts/swarm-deploy's) and any TLS pair (the stack's own).
+        for secret in docker("secret", "ls", "--quiet", "--filter", self.label).split():
+            docker("secret", "rm", secret, check=False)
         docker("secret", "rm", f"{self.name}_db_password", check=False)
         for config in docker("config", "ls", "--quiet", "--filter", self.label).split():
             docker("config", "rm", config, check=False)

@@ -13,6 +13,7 @@ from tests.helpers.compose_stack import ROOT
 
 COMPOSE = ROOT / "compose.yaml"
 STACK = ROOT / "deploy" / "swarm" / "stack.yaml"
+STACK_TLS = ROOT / "deploy" / "swarm" / "stack.tls.yaml"
 # In compose.yaml only: the one-shot that writes secret files (swarm has its own secrets).
 COMPOSE_ONLY = {"secrets"}
 # Set only in the stack: what makes each deploy run the migration job again.
@@ -87,3 +88,22 @@ def test_no_secret_value_and_no_secret_volume_in_the_stack() -> None:
     for name, service in STACK_SERVICES.items():
         mounts = [m if isinstance(m, str) else m.get("target", "") for m in service.get("volumes", [])]
         assert not any("/run/secrets" in mount for mount in mounts), name
+
+
+def test_the_tls_overlay_mounts_what_compose_tls_mounts() -> None:
+    """deploy/swarm/stack.tls.yaml is compose.tls.yaml for swarm: the same tls.conf at the same path,
+    the same two secrets, HTTPS published on the host as well."""
+    compose = yaml.safe_load((ROOT / "compose.tls.yaml").read_text())
+    stack = yaml.safe_load(STACK_TLS.read_text())
+    compose_proxy, stack_proxy = compose["services"]["proxy"], stack["services"]["proxy"]
+    assert [c["target"] for c in stack_proxy["configs"]] == [c["target"] for c in compose_proxy["configs"]]
+    (config,) = stack["configs"].values()
+    (compose_config,) = compose["configs"].values()
+    assert (STACK_TLS.parent / config["file"]).resolve() == (ROOT / compose_config["file"]).resolve()
+    assert (
+        [s["target"] for s in stack_proxy["secrets"]] == compose_proxy["secrets"] == ["tls_cert", "tls_key"]
+    )
+    # nginx (UID 101) alone reads them, whatever the files' modes on the deploying machine.
+    assert {(s["uid"], s["mode"]) for s in stack_proxy["secrets"]} == {("101", 0o400)}
+    (port,) = stack_proxy["ports"]
+    assert port["mode"] == "host" and port["target"] == 8443
