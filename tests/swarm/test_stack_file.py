@@ -107,3 +107,17 @@ def test_the_tls_overlay_mounts_what_compose_tls_mounts() -> None:
     assert {(s["uid"], s["mode"]) for s in stack_proxy["secrets"]} == {("101", 0o400)}
     (port,) = stack_proxy["ports"]
     assert port["mode"] == "host" and port["target"] == 8443
+
+
+def test_both_proxies_run_the_real_ip_hook_from_the_same_file() -> None:
+    """deploy/nginx/real-ip.sh as a start-up hook of the nginx image, which runs executable hooks
+    only: compose bind-mounts it with its own mode, swarm needs the mode said (configs are 0444)."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    stack = yaml.safe_load(STACK.read_text())
+    target = "/docker-entrypoint.d/40-blogroll-real-ip.sh"
+    (compose_mount,) = [c for c in compose["services"]["proxy"]["configs"] if c["target"] == target]
+    (stack_mount,) = [c for c in stack["services"]["proxy"]["configs"] if c["target"] == target]
+    assert stack_mount["mode"] == 0o555
+    compose_file = ROOT / compose["configs"][compose_mount["source"]]["file"]
+    stack_file = STACK.parent / stack["configs"][stack_mount["source"]]["file"]
+    assert compose_file.resolve() == stack_file.resolve() == ROOT / "deploy" / "nginx" / "real-ip.sh"

@@ -2,7 +2,8 @@
 BLOGROLL_TLS_KEY turns the running stack's proxy to TLS with a certificate from a throwaway CA made
 for the run. HTTPS serves Blogroll with HSTS, plain HTTP redirects to it (the probes excepted), the
 key exists only as a swarm secret readable by nginx, and a renewed certificate is rolled out by the
-next deploy, its old secrets removed.
+next deploy, its old secrets removed. The same deploy names a load balancer's range
+(BLOGROLL_REAL_IP_FROM), which the proxy's start-up hook renders on swarm too.
 
 Runs last, on the stack the other modules leave (file order): from here on plain HTTP redirects.
 """
@@ -27,6 +28,9 @@ from .swarm import SwarmStack, docker
 
 pytestmark = pytest.mark.swarm
 
+# Where a load balancer in front would be (docs/swarm.md, "Behind a load balancer").
+BALANCERS = "192.0.2.0/24"
+
 
 @dataclass
 class Tls:
@@ -38,6 +42,7 @@ class Tls:
 def deploy_with(stack: SwarmStack, tls: Tls, prefix: str) -> str:
     """Deploys the stack again with the pair `{prefix}cert.pem`/`key.pem`; returns the script's output."""
     stack.settings.update(
+        BLOGROLL_REAL_IP_FROM=BALANCERS,
         BLOGROLL_TLS_CERT=str(tls.folder / f"{prefix}cert.pem"),
         BLOGROLL_TLS_KEY=str(tls.folder / f"{prefix}key.pem"),
         BLOGROLL_HTTPS_PORT=str(tls.port),
@@ -119,3 +124,14 @@ def test_a_renewed_certificate_is_rolled_out_by_the_next_deploy(stack: SwarmStac
         assert https.get("/readyz").status_code == 200
     after = tls_secrets(stack)
     assert len(before) == len(after) == 2 and not set(before) & set(after), (before, after)
+
+
+def test_the_proxy_renders_the_load_balancers_on_swarm_too(stack: SwarmStack, tls: Tls) -> None:
+    """The start-up hook is a config of mode 0555 here (swarm's default, 0444, would not run)."""
+    assert f"believing X-Forwarded-For from {BALANCERS}" in stack.logs("proxy")
+    rendered = stack.exec("proxy", "cat", "/tmp/blogroll.d/real-ip.conf").splitlines()
+    assert rendered[1:] == [
+        f"set_real_ip_from {BALANCERS};",
+        "real_ip_header X-Forwarded-For;",
+        "real_ip_recursive on;",
+    ]
