@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from blogroll.storage.migrate import is_current
+from blogroll.storage.migrate import is_current, upgrade
 from tests.helpers.ports import free_port
 from tests.helpers.prerequisites import require
 from tests.helpers.processes import BLOGROLL
@@ -108,6 +108,57 @@ def test_serve_refuses_a_database_that_is_not_upgraded(blogroll: Blogroll, data_
     assert result.output == (
         f"Error: the database at {sqlite_url(data_dir)} is not up to date; run `blogroll db upgrade` first\n"
     )
+
+
+def test_serve_wait_refuses_a_schema_still_old_after_the_wait(blogroll: Blogroll, data_dir: Path) -> None:
+    started = time.monotonic()
+    result = blogroll("serve", "--wait", "2")
+    waited = time.monotonic() - started
+
+    assert result.exit_code == 1
+    assert 2 <= waited < 15
+    assert result.stdout == "Waiting up to 2 s for the database schema to be up to date...\n"
+    assert result.stderr == (
+        f"Error: the database at {sqlite_url(data_dir)} is not up to date; run `blogroll db upgrade` first\n"
+    )
+
+
+def test_serve_wait_starts_once_the_schema_is_upgraded_elsewhere(
+    blogroll: Blogroll, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a web replica started before the migration job: two seconds later `db upgrade` runs, and
+    serve, waiting, starts the server instead of exiting."""
+    from blogroll import server
+
+    started: list[float] = []
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: started.append(time.monotonic()))
+
+    def upgrade_later() -> None:
+        time.sleep(2)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(sqlite_url(data_dir))
+        upgrade(engine)
+        engine.dispose()
+
+    upgrader = threading.Thread(target=upgrade_later)
+    began = time.monotonic()
+    upgrader.start()
+    try:
+        result = blogroll("serve", "--wait", "30")
+    finally:
+        upgrader.join()
+
+    assert result.exit_code == 0, result.output
+    assert len(started) == 1 and 2 <= started[0] - began < 15
+    assert result.stdout.startswith("Waiting up to 30 s for the database schema to be up to date...\n")
+    assert result.stderr == ""
+
+
+def test_the_worker_waits_for_the_schema_too(blogroll: Blogroll, data_dir: Path) -> None:
+    result = blogroll("worker", "--wait", "1")
+    assert result.exit_code == 1
+    assert result.stdout == "Waiting up to 1 s for the database schema to be up to date...\n"
+    assert result.stderr == "Error: the database schema is not up to date; run `blogroll db upgrade`\n"
 
 
 class Server:

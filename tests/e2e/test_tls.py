@@ -5,8 +5,6 @@ its requests came over HTTPS."""
 from __future__ import annotations
 
 import re
-import ssl
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.certificates import (
+    assert_plain_http_redirects_except_the_probes,
+    https_client,
+    throwaway_certificate,
+)
 from tests.helpers.compose_stack import ROOT, Stack, production_files, running_stack
 from tests.helpers.ports import free_port
 
@@ -27,28 +30,7 @@ class TlsStack:
     ca: Path
 
     def https(self) -> httpx.Client:
-        context = ssl.create_default_context(cafile=str(self.ca))
-        return httpx.Client(
-            base_url=f"https://localhost:{self.https_port}", verify=context, timeout=15, trust_env=False
-        )
-
-
-def openssl(*args: str, folder: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-
-def throwaway_certificate(folder: Path) -> Path:
-    """A CA made for this run and a certificate it signed for localhost and 127.0.0.1; returns the CA."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Blogroll test CA",
-            "-keyout", "ca.key", "-out", "ca.pem", folder=folder)  # fmt: skip
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-            "-keyout", "key.pem", "-out", "server.csr", folder=folder)  # fmt: skip
-    (folder / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "san.ext", "-out", "cert.pem", folder=folder)  # fmt: skip
-    # nginx runs as UID 101 and reads the key through the bind-mounted secret.
-    (folder / "key.pem").chmod(0o644)
-    return folder / "ca.pem"
+        return https_client(self.https_port, self.ca)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +60,7 @@ def test_https_serves_blogroll_with_hsts(tls: TlsStack) -> None:
 
 
 def test_plain_http_is_redirected_except_the_probes(tls: TlsStack) -> None:
-    plain = tls.stack.http
-    for path in ("/", "/api/v1/blogs?limit=5", "/admin/login"):
-        answer = plain.get(path)
-        assert answer.status_code == 308, path
-        assert answer.headers["location"] == f"https://127.0.0.1{path}"
-        assert "strict-transport-security" not in answer.headers
-    assert plain.get("/healthz").status_code == 200
-    assert plain.get("/readyz").status_code == 200
+    assert_plain_http_redirects_except_the_probes(tls.stack.http)
 
 
 def test_the_app_knows_its_requests_came_over_https(tls: TlsStack) -> None:

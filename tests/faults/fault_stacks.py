@@ -8,7 +8,6 @@ import os
 import subprocess
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -94,37 +93,3 @@ def run_script(
         f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     )
     return result
-
-
-def all_items(stack: Stack, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every item of a paginated list, following `next` to the end."""
-    items: list[dict[str, Any]] = []
-    response = stack.http.get(path, params={"limit": 100, **params})
-    while True:
-        response.raise_for_status()
-        body = response.json()
-        items.extend(body["items"])
-        if not body["next"]:
-            return items
-        response = stack.http.get(body["next"])
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def add_blogs(
-    stack: Stack, token: str, count: int, *, prefix: str, feed_url: str = FEED_URL
-) -> list[dict[str, Any]]:
-    """`count` blogs on a fixture feed (the e2e one by default), each with its own feed URL (the
-    fixture server ignores the query); returns what the API answered."""
-    blogs = []
-    for number in range(count):
-        response = stack.http.post(
-            "/api/v1/blogs",
-            json={"name": f"{prefix} {number}", "feed_url": f"{feed_url}?{prefix}={number}"},
-            headers=auth(token),
-        )
-        assert response.status_code == 201, response.text
-        blogs.append(response.json())
-    return blogs

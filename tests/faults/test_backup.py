@@ -13,14 +13,12 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.blog_api import add_blogs, all_items, auth
 from tests.helpers.compose_stack import FIXTURE_TITLES, Stack
 from tests.helpers.waiting import wait_until
 
 from .fault_stacks import (
     FEED_URL,
-    add_blogs,
-    all_items,
-    auth,
     database_of,
     fault_stack,
     record_figure,
@@ -39,14 +37,14 @@ def stack(database: str) -> Iterator[Stack]:
 
 
 def snapshot(stack: Stack) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return all_items(stack, "/api/v1/blogs"), all_items(stack, "/api/v1/entries")
+    return all_items(stack.http, "/api/v1/blogs"), all_items(stack.http, "/api/v1/entries")
 
 
 def test_a_restored_backup_has_every_blog_and_entry(stack: Stack, tmp_path: Path) -> None:
     token = stack.create_token("backup")
-    add_blogs(stack, token, BLOGS, prefix="backup")
+    add_blogs(stack.http, token, BLOGS, prefix="backup")
     wait_until(
-        lambda: len(all_items(stack, "/api/v1/entries")) == BLOGS * len(FIXTURE_TITLES),
+        lambda: len(all_items(stack.http, "/api/v1/entries")) == BLOGS * len(FIXTURE_TITLES),
         timeout=120,
         what="the worker to fetch every blog's entries",
     )

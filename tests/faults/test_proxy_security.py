@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.helpers.blog_api import auth
 from tests.helpers.compose_stack import Stack
 
-from .fault_stacks import FEED_URL, auth, fault_stack, record_figure
+from .fault_stacks import FEED_URL, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 

@@ -22,10 +22,15 @@ import pytest
 from bench.load import wrk
 from tests.helpers.compose_stack import Stack
 from tests.helpers.prerequisites import require
-from tests.helpers.traffic import Load, Outcome, summarize
+from tests.helpers.traffic import (
+    Load,
+    assert_acknowledged_writes_present,
+    assert_only_json_503s,
+    summarize,
+)
 from tests.helpers.waiting import wait_until
 
-from .fault_stacks import POSTGRESQL_ONLY, all_items, database_accepts, fault_stack, record_figure
+from .fault_stacks import POSTGRESQL_ONLY, database_accepts, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 
@@ -53,26 +58,6 @@ def started_at(stack: Stack, *services: str) -> dict[str, tuple[str, int]]:
         for name, item in stack.inspect().items()
         if name in services
     }
-
-
-def assert_acknowledged_writes_present(stack: Stack, outcomes: list[Outcome]) -> int:
-    acknowledged = {o.body["id"]: o.sent["name"] for o in outcomes if o.kind == "write" and o.status == 201}
-    stored = {blog["id"]: blog["name"] for blog in all_items(stack, "/api/v1/blogs")}
-    missing = {id_: name for id_, name in acknowledged.items() if stored.get(id_) != name}
-    assert not missing, f"{len(missing)} acknowledged writes are missing: {sorted(missing.items())[:5]}"
-    return len(acknowledged)
-
-
-def assert_only_json_503s(outcomes: list[Outcome]) -> None:
-    """Every failure is a 503 with the API's JSON reason; nothing hung past the bound."""
-    slow = [o for o in outcomes if o.ended - o.started > REQUEST_BOUND]
-    assert not slow, f"{len(slow)} requests took longer than {REQUEST_BOUND} s"
-    broken = [o for o in outcomes if o.status is None or (o.status >= 500 and o.status != 503)]
-    assert not broken, f"failures other than 503: {summarize(broken)}; first: {broken[0]}"
-    for outcome in outcomes:
-        if outcome.status == 503:
-            assert isinstance(outcome.body, dict), f"a 503 without JSON: {outcome.body!r}"
-            assert outcome.body.get("error") == "service_unavailable", outcome.body
 
 
 def everything_answers(stack: Stack, token: str) -> bool:
@@ -131,12 +116,12 @@ def test_a_killed_database_gives_503s_and_recovers_without_restarts(
         f"{len(outcomes)} requests: {dict(sorted(counts.items()))}; "
         f"during the outage: {dict(summarize(during))}"
     )
-    assert_only_json_503s(outcomes)
+    assert_only_json_503s(outcomes, REQUEST_BOUND)
     assert recovery <= RECOVERY_BOUND
     # Requests after recovery all succeeded.
     after = [o for o in outcomes if o.started > recovered]
     assert after and all(o.status is not None and o.status < 300 for o in after), summarize(after)
-    assert_acknowledged_writes_present(stack, outcomes)
+    assert_acknowledged_writes_present(stack.http, outcomes)
     assert started_at(stack, "web", "worker", "proxy") == app_containers, "an app container was restarted"
 
 
@@ -184,9 +169,9 @@ def test_restarting_web_drains_in_flight_requests(stack: Stack, token: str) -> N
         f"{answering - began:.1f} s after it began; {len(outcomes)} requests: "
         f"{dict(sorted(summarize(outcomes).items()))}; connections reset unread: {resets}"
     )
-    assert_only_json_503s(outcomes)
+    assert_only_json_503s(outcomes, REQUEST_BOUND)
     assert not proxy_errors_since(stack, since), "requests in flight were cut short"
-    assert_acknowledged_writes_present(stack, outcomes)
+    assert_acknowledged_writes_present(stack.http, outcomes)
 
 
 def health(container: str) -> str:
@@ -243,7 +228,7 @@ def test_a_rolling_restart_of_two_web_replicas_fails_no_request(stack: Stack, to
     )
     assert not failed, f"failed requests: {summarize(failed)}; first: {failed[0]}"
     assert not cut_short, "requests in flight were cut short"
-    assert_acknowledged_writes_present(stack, outcomes)
+    assert_acknowledged_writes_present(stack.http, outcomes)
 
 
 # --- Many connections -------------------------------------------------------------------------------
@@ -341,7 +326,7 @@ def test_down_then_up_under_writes_loses_nothing_acknowledged(
         time.sleep(3)
     finally:
         outcomes = load.stop()
-    acknowledged = assert_acknowledged_writes_present(stack, outcomes)
+    acknowledged = assert_acknowledged_writes_present(stack.http, outcomes)
     record_figure(
         f"{database}: down + up under writes: {back - began:.1f} s without service; "
         f"{len(outcomes)} requests: {dict(sorted(summarize(outcomes).items()))}; "

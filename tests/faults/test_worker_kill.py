@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers.blog_api import add_blogs, all_items
 from tests.helpers.compose_stack import FIXTURE_TITLES, Stack
 from tests.helpers.waiting import wait_until
 
-from .fault_stacks import FAULTS_DIR, add_blogs, all_items, database_of, fault_stack, record_figure
+from .fault_stacks import FAULTS_DIR, database_of, fault_stack, record_figure
 
 pytestmark = pytest.mark.faults
 
@@ -32,7 +33,7 @@ def stack(database: str) -> Iterator[Stack]:
 
 def entries_by_blog(stack: Stack) -> dict[int, list[str]]:
     by_blog: dict[int, list[str]] = {}
-    for entry in all_items(stack, "/api/v1/entries"):
+    for entry in all_items(stack.http, "/api/v1/entries"):
         by_blog.setdefault(entry["blog_id"], []).append(entry["guid"])
     return by_blog
 
@@ -48,7 +49,7 @@ def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: 
     token = stack.create_token("worker")
     # Stopped while the blogs are added, so they all fall due in the same pass.
     stack.compose("stop", "worker")
-    blog_ids = [blog["id"] for blog in add_blogs(stack, token, BLOGS, prefix="slow", feed_url=SLOW_FEED)]
+    blog_ids = [blog["id"] for blog in add_blogs(stack.http, token, BLOGS, prefix="slow", feed_url=SLOW_FEED)]
 
     stack.compose("start", "worker")
     started = time.monotonic()
@@ -72,7 +73,7 @@ def test_a_worker_killed_mid_pass_leaves_no_partial_or_duplicate_entries(stack: 
     after = entries_by_blog(stack)
     assert sorted(after) == sorted(blog_ids)
     assert_whole_and_unique(after)
-    blogs = all_items(stack, "/api/v1/blogs")
+    blogs = all_items(stack.http, "/api/v1/blogs")
     failing = [
         blog["fetch"] for blog in blogs if blog["fetch"]["last_error"] or blog["fetch"]["last_status"] != 200
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tests.helpers.blog_api import all_items
 from tests.helpers.compose_stack import FIXTURE_FEED_URL
 
 
@@ -118,3 +119,24 @@ class Load:
 def summarize(outcomes: list[Outcome]) -> Counter[str]:
     """Counts by kind and status (`write 201`, `read 503`, `read ReadTimeout`)."""
     return Counter(f"{o.kind} {o.status if o.status is not None else o.error}" for o in outcomes)
+
+
+def assert_only_json_503s(outcomes: list[Outcome], bound: float) -> None:
+    """Every failure is a 503 with the API's JSON reason; nothing took longer than `bound` seconds."""
+    slow = [o for o in outcomes if o.ended - o.started > bound]
+    assert not slow, f"{len(slow)} requests took longer than {bound} s"
+    broken = [o for o in outcomes if o.status is None or (o.status >= 500 and o.status != 503)]
+    assert not broken, f"failures other than 503: {summarize(broken)}; first: {broken[0]}"
+    for outcome in outcomes:
+        if outcome.status == 503:
+            assert isinstance(outcome.body, dict), f"a 503 without JSON: {outcome.body!r}"
+            assert outcome.body.get("error") == "service_unavailable", outcome.body
+
+
+def assert_acknowledged_writes_present(http: httpx.Client, outcomes: list[Outcome]) -> int:
+    """Every blog the API acknowledged (201) during the load is stored; returns how many there were."""
+    acknowledged = {o.body["id"]: o.sent["name"] for o in outcomes if o.kind == "write" and o.status == 201}
+    stored = {blog["id"]: blog["name"] for blog in all_items(http, "/api/v1/blogs")}
+    missing = {id_: name for id_, name in acknowledged.items() if stored.get(id_) != name}
+    assert not missing, f"{len(missing)} acknowledged writes are missing: {sorted(missing.items())[:5]}"
+    return len(acknowledged)

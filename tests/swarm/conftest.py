@@ -14,6 +14,8 @@ from tests.helpers.prerequisites import require
 
 from .swarm import SwarmStack, docker, swarm_state
 
+GATEWAY_BRIDGE = "docker_gwbridge"
+
 
 @pytest.fixture(scope="session")
 def swarm() -> Iterator[None]:
@@ -21,11 +23,15 @@ def swarm() -> Iterator[None]:
     require(shutil.which("docker") is not None, "the swarm tests need Docker (scripts/test-docker swarm)")
     state = swarm_state()
     require(state == "inactive", f"this engine is already in a swarm ({state}); the tests use only their own")
+    # `swarm init` makes the docker_gwbridge network, and leaving keeps it: removed when this run made it.
+    had_bridge = GATEWAY_BRIDGE in docker("network", "ls", "--format", "{{.Name}}").split()
     docker("swarm", "init", "--advertise-addr", "127.0.0.1")
     try:
         yield
     finally:
         docker("swarm", "leave", "--force", check=False)
+        if not had_bridge:
+            docker("network", "rm", GATEWAY_BRIDGE, check=False)
 
 
 @pytest.fixture(scope="session")

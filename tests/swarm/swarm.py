@@ -6,7 +6,8 @@ import json
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,9 @@ import httpx
 from tests.helpers.compose_stack import ROOT
 
 DEPLOY = ROOT / "scripts" / "swarm-deploy"
+# Layered on deploy/swarm/stack.yaml for every test deploy: the fixture feed server, workers that fetch
+# from it.
+TEST_ADDITIONS = Path(__file__).resolve().parent / "stack.test.yaml"
 
 
 def docker(*args: str, check: bool = True, input: str | None = None, timeout: float = 300) -> str:
@@ -35,6 +39,9 @@ class SwarmStack:
 
     name: str
     port: int
+    # Extra stack files (`scripts/swarm-deploy -c`), and settings for scripts/swarm-deploy.
+    files: list[Path] = field(default_factory=lambda: [TEST_ADDITIONS])
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -43,11 +50,11 @@ class SwarmStack:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "BLOGROLL_PORT": str(self.port), "BLOGROLL_TAG": self.name}
+        return {**os.environ, "BLOGROLL_PORT": str(self.port), "BLOGROLL_TAG": self.name, **self.settings}
 
     def deploy(self, timeout: float = 420) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(DEPLOY), self.name],
+            [str(DEPLOY), *(arg for path in self.files for arg in ("-c", str(path))), self.name],
             env={**self.env, "SWARM_DEPLOY_TIMEOUT": str(int(timeout - 60))},
             capture_output=True,
             text=True,
@@ -93,6 +100,31 @@ class SwarmStack:
         assert containers, f"no running container of {short}"
         return docker("exec", containers[0], *command)
 
+    def container_of(self, short: str, hostname: str) -> str:
+        """The running container of `short` whose host name is `hostname` (say, worker-1)."""
+        for container in self.containers(short):
+            if docker("inspect", "--format", "{{.Config.Hostname}}", container).strip() == hostname:
+                return container
+        raise AssertionError(f"no running {short} task is called {hostname}")
+
+    def address(self, container: str, network: str) -> str:
+        """The container's address on one of the stack's networks (`back`, `front`, `egress`)."""
+        template = f'{{{{(index .NetworkSettings.Networks "{self.name}_{network}").IPAddress}}}}'
+        return docker("inspect", "--format", template, container).strip()
+
+    def logs(self, short: str, since: str | None = None) -> str:
+        """What the service's tasks wrote, old and new ones alike."""
+        window = ["--since", since] if since else []
+        return docker("service", "logs", "--raw", "--no-trunc", *window, self.service(short), check=False)
+
+    def sql(self, query: str) -> list[list[str]]:
+        """Rows of a query run by `psql` inside the database's own task (over its local socket)."""
+        out = self.exec("db", "psql", "-U", "blogroll", "-d", "blogroll", "-AtX", "-F", "|", "-c", query)
+        return [line.split("|") for line in out.splitlines() if line]
+
+    def scale(self, short: str, replicas: int) -> None:
+        docker("service", "scale", "--detach", f"{self.service(short)}={replicas}")
+
     def create_token(self) -> str:
         token = self.exec("web", "blogroll", "tokens", "create", "--name", f"swarm-{time.time_ns()}").strip()
         assert token, "`blogroll tokens create` printed no token"
@@ -116,6 +148,9 @@ class SwarmStack:
             if not left.strip() and not networks.strip():
                 break
             time.sleep(1)
+        # The database password (scripts/swarm-deploy's) and any TLS pair (the stack's own).
+        for secret in docker("secret", "ls", "--quiet", "--filter", self.label).split():
+            docker("secret", "rm", secret, check=False)
         docker("secret", "rm", f"{self.name}_db_password", check=False)
         for config in docker("config", "ls", "--quiet", "--filter", self.label).split():
             docker("config", "rm", config, check=False)

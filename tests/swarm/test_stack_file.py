@@ -13,6 +13,7 @@ from tests.helpers.compose_stack import ROOT
 
 COMPOSE = ROOT / "compose.yaml"
 STACK = ROOT / "deploy" / "swarm" / "stack.yaml"
+STACK_TLS = ROOT / "deploy" / "swarm" / "stack.tls.yaml"
 # In compose.yaml only: the one-shot that writes secret files (swarm has its own secrets).
 COMPOSE_ONLY = {"secrets"}
 # Set only in the stack: what makes each deploy run the migration job again.
@@ -87,3 +88,36 @@ def test_no_secret_value_and_no_secret_volume_in_the_stack() -> None:
     for name, service in STACK_SERVICES.items():
         mounts = [m if isinstance(m, str) else m.get("target", "") for m in service.get("volumes", [])]
         assert not any("/run/secrets" in mount for mount in mounts), name
+
+
+def test_the_tls_overlay_mounts_what_compose_tls_mounts() -> None:
+    """deploy/swarm/stack.tls.yaml is compose.tls.yaml for swarm: the same tls.conf at the same path,
+    the same two secrets, HTTPS published on the host as well."""
+    compose = yaml.safe_load((ROOT / "compose.tls.yaml").read_text())
+    stack = yaml.safe_load(STACK_TLS.read_text())
+    compose_proxy, stack_proxy = compose["services"]["proxy"], stack["services"]["proxy"]
+    assert [c["target"] for c in stack_proxy["configs"]] == [c["target"] for c in compose_proxy["configs"]]
+    (config,) = stack["configs"].values()
+    (compose_config,) = compose["configs"].values()
+    assert (STACK_TLS.parent / config["file"]).resolve() == (ROOT / compose_config["file"]).resolve()
+    assert (
+        [s["target"] for s in stack_proxy["secrets"]] == compose_proxy["secrets"] == ["tls_cert", "tls_key"]
+    )
+    # nginx (UID 101) alone reads them, whatever the files' modes on the deploying machine.
+    assert {(s["uid"], s["mode"]) for s in stack_proxy["secrets"]} == {("101", 0o400)}
+    (port,) = stack_proxy["ports"]
+    assert port["mode"] == "host" and port["target"] == 8443
+
+
+def test_both_proxies_run_the_real_ip_hook_from_the_same_file() -> None:
+    """deploy/nginx/real-ip.sh as a start-up hook of the nginx image, which runs executable hooks
+    only: compose bind-mounts it with its own mode, swarm needs the mode said (configs are 0444)."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    stack = yaml.safe_load(STACK.read_text())
+    target = "/docker-entrypoint.d/40-blogroll-real-ip.sh"
+    (compose_mount,) = [c for c in compose["services"]["proxy"]["configs"] if c["target"] == target]
+    (stack_mount,) = [c for c in stack["services"]["proxy"]["configs"] if c["target"] == target]
+    assert stack_mount["mode"] == 0o555
+    compose_file = ROOT / compose["configs"][compose_mount["source"]]["file"]
+    stack_file = STACK.parent / stack["configs"][stack_mount["source"]]["file"]
+    assert compose_file.resolve() == stack_file.resolve() == ROOT / "deploy" / "nginx" / "real-ip.sh"

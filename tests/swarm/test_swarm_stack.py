@@ -29,7 +29,8 @@ def test_the_stack_comes_up_from_empty_with_migrations_applied_once(stack: Swarm
         assert "Blogroll" in home.text
         assert http.get("/metrics").status_code == 404
     running = {name.removeprefix(f"{stack.name}_") for name in stack.services()}
-    assert running == {"db", "migrate", "web", "worker", "proxy"}
+    # feeds: the fixture feed server of tests/swarm/stack.test.yaml.
+    assert running == {"db", "migrate", "web", "worker", "proxy", "feeds"}
     assert len(stack.containers("web")) == 2
 
 

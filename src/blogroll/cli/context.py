@@ -88,8 +88,44 @@ class Context:
         except SQLAlchemyError as error:
             raise DatabaseProblem(database_problem(error, self.settings)) from None
 
+    def wait_for_schema(self, seconds: float) -> bool:
+        """`schema_is_current`, asked again every second for up to `seconds` while the answer is no
+        or the database does not answer: a server started beside `blogroll db upgrade` (a replica
+        before the migration job) waits for it rather than exiting. Raises the last DatabaseProblem
+        if the database never answered."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        said = False
+        while True:
+            problem: DatabaseProblem | None = None
+            try:
+                if self.schema_is_current():
+                    return True
+            except DatabaseProblem as error:
+                problem = error
+            if time.monotonic() >= deadline:
+                if problem is not None:
+                    raise problem
+                return False
+            if not said:
+                click.echo(f"Waiting up to {seconds:g} s for the database schema to be up to date...")
+                said = True
+            time.sleep(1)
+
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+# For `serve` and `worker`: an orchestrator may start them before its migration job has run.
+wait_for_schema_option = click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for the database schema to be up to date (`blogroll db upgrade` run "
+    "elsewhere) before refusing to start.",
+)
 
 
 def database_problem(error: SQLAlchemyError, settings: Settings) -> str:

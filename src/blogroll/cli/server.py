@@ -7,7 +7,14 @@ from collections.abc import Callable
 import click
 
 from blogroll import __version__, create_app
-from blogroll.cli.context import Context, DatabaseProblem, database_problem, pass_context, shown_url
+from blogroll.cli.context import (
+    Context,
+    DatabaseProblem,
+    database_problem,
+    pass_context,
+    shown_url,
+    wait_for_schema_option,
+)
 
 
 @click.command()
@@ -33,13 +40,14 @@ def run(context: Context, host: str | None, port: int | None) -> None:
 
 
 @click.command()
+@wait_for_schema_option
 @pass_context
-def serve(context: Context) -> None:
+def serve(context: Context, wait_seconds: float) -> None:
     """Serve with the production server (gunicorn); run `blogroll db upgrade` first."""
     from blogroll.server import GunicornServer, gunicorn_options, with_hooks
 
     settings = context.settings
-    _check_schema(context)
+    _check_schema(context, wait_seconds)
     options = gunicorn_options(settings, host=settings.host, port=settings.port, workers=settings.web_workers)
     if settings.metrics and settings.web_workers > 1:
         options = with_hooks(options, {"child_exit": _share_metrics_between_processes()})
@@ -127,11 +135,12 @@ def _migrate(context: Context) -> None:
         engine.dispose()
 
 
-def _check_schema(context: Context) -> None:
-    """Refuses to serve an old schema; a database that is down is only a warning (see /readyz)."""
+def _check_schema(context: Context, wait_seconds: float) -> None:
+    """Refuses to serve an old schema (after waiting `wait_seconds` for it to be upgraded); a
+    database that is down is only a warning (see /readyz)."""
     engine = context.database.engine
     try:
-        current = context.schema_is_current()
+        current = context.wait_for_schema(wait_seconds)
     except DatabaseProblem as problem:
         click.echo(
             f"Warning: {problem.message} Serving anyway: /readyz tells when the database answers.", err=True

@@ -13,17 +13,18 @@ from typing import TYPE_CHECKING
 import click
 
 from blogroll import logs
-from blogroll.cli.context import Context, pass_context
+from blogroll.cli.context import Context, pass_context, wait_for_schema_option
 
 if TYPE_CHECKING:
     from blogroll.worker.runner import Report, Runner
 
 
 @click.command()
+@wait_for_schema_option
 @pass_context
-def worker(context: Context) -> None:
+def worker(context: Context, wait_seconds: float) -> None:
     """Fetch feeds as they fall due, until stopped (SIGTERM or Ctrl-C)."""
-    runner = _runner(context)
+    runner = _runner(context, wait_seconds)
     if context.settings.worker_metrics_port:
         from blogroll.worker import metrics
 
@@ -65,7 +66,7 @@ def fetch(context: Context, blog_id: int | None, once: bool) -> None:
         _explain_one(blog_id, report)
 
 
-def _runner(context: Context) -> Runner:
+def _runner(context: Context, wait_seconds: float = 0) -> Runner:
     # Alembic (for the schema check) is imported before logging is set up: as it is imported it logs
     # each of its plugins at INFO, lines the worker has never shown.
     import blogroll.storage.migrate  # noqa: F401
@@ -73,7 +74,7 @@ def _runner(context: Context) -> Runner:
 
     settings = context.settings
     logs.configure(settings.log_level, settings.log_format)
-    if not context.schema_is_current():
+    if not context.wait_for_schema(wait_seconds):
         raise click.ClickException("the database schema is not up to date; run `blogroll db upgrade`")
     return Runner(settings, context.database)
 
