@@ -85,3 +85,29 @@ def test_0004_words_the_pauses_it_finds_and_pauses_nothing(engine: Engine, commi
     assert since["healthy"] is None and since["off"] is None
     assert since["failing"] is not None and since["failing"] >= now - dt.timedelta(seconds=1)
     assert rows[2][2] == GONE_REASON
+
+
+def test_0006_goes_down_and_up_again_and_every_icon_is_due(engine: Engine, committed_database: str) -> None:
+    """Down, blog_icons and the blogs' two icon columns are gone (blogs kept); up, they are back and
+    every blog's icon is looked for at its next fetch."""
+    now = utcnow().replace(microsecond=0)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Blog).values(id=1, name="kept", feed_url="https://kept.example/feed", description="",
+                                created_at=now, updated_at=now, next_fetch_at=now, enabled=True,
+                                consecutive_errors=0, icon_digest="0" * 32, icon_check_at=now)
+        )  # fmt: skip
+    _downgrade(engine, "0005")
+    try:
+        inspector = inspect(engine)
+        assert "blog_icons" not in inspector.get_table_names()
+        columns = {column["name"] for column in inspector.get_columns("blogs")}
+        assert not {"icon_digest", "icon_check_at"} & columns
+    finally:
+        upgrade(engine)
+
+    assert is_current(engine)
+    assert "blog_icons" in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        rows = connection.execute(select(Blog.name, Blog.icon_digest, Blog.icon_check_at)).all()
+    assert [tuple(row) for row in rows] == [("kept", None, None)]

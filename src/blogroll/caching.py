@@ -72,10 +72,12 @@ def _columns(model: type[Any]) -> tuple[str, ...]:
     return _COLUMNS[model]
 
 
-def conditional(etag: str, render: Callable[[], ResponseReturnValue]) -> Response:
+def conditional(
+    etag: str, render: Callable[[], ResponseReturnValue], *, cache_control: str = CACHE_CONTROL
+) -> Response:
     """A 304 when the request's If-None-Match holds `etag`, else the rendered answer; both carry
-    the ETag and the cache policy."""
-    headers = {"ETag": quote_etag(etag), "Cache-Control": CACHE_CONTROL}
+    the ETag and the cache policy (the pages' unless told another)."""
+    headers = {"ETag": quote_etag(etag), "Cache-Control": cache_control}
     # Only an ETag: the worker edits entries in place, so no single time says when a page changed.
     if not is_resource_modified(request.environ, etag=etag):
         return Response(status=304, headers=headers)

@@ -169,6 +169,11 @@ class Settings(BaseSettings):
         default=False,
         description="Fetch feeds on loopback, private and link-local addresses (tests, private networks).",
     )
+    fetch_icons: bool = Field(
+        default=True,
+        description="Fetch each blog's icon from its site (weekly) to show beside its name; false: "
+        "the worker asks blogs' sites for nothing but their feeds.",
+    )
     worker_name: str = Field(
         default_factory=socket.gethostname,
         min_length=1,

@@ -1,5 +1,6 @@
 """The feeds a web page links (`<link rel="alternate">` with a feed type): what discovery searches, and
-what the worker names when a blog's feed address answers with a web page instead of a feed.
+what the worker names when a blog's feed address answers with a web page instead of a feed; and the
+icons it links (`<link rel="icon">` and its kin), which the worker fetches for the pages.
 
 It sits below both (discovery fetches through the worker), so neither imports the other for it.
 """
@@ -37,12 +38,28 @@ _FEED_START = re.compile(
 )
 
 
+# Link relations that name an icon of the site: `icon` (also in `shortcut icon`), and Apple's two,
+# which browsers fall back to as well. `mask-icon` (Safari's monochrome SVG) is no favicon.
+ICON_RELATIONS = {"icon", "apple-touch-icon", "apple-touch-icon-precomposed"}
+
+
 @dataclass(frozen=True)
 class FeedLink:
     """One `<link rel="alternate">` of a feed type, as the page wrote it."""
 
     href: str
     title: str
+    type: str
+
+
+@dataclass(frozen=True)
+class IconLink:
+    """One icon `<link>`, as the page wrote it: `rel` is "icon" or "apple-touch-icon", `sizes` and
+    `type` are the attributes' values, lower case."""
+
+    href: str
+    rel: str
+    sizes: str
     type: str
 
 
@@ -100,11 +117,12 @@ def decode_page(body: bytes, content_type: str | None) -> str:
 
 
 class PageParser(HTMLParser):
-    """Collects what is needed from a page: its feed links, first `<base href>` and `<title>`."""
+    """Collects what is needed from a page: its feed and icon links, first `<base href>` and `<title>`."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.links: list[FeedLink] = []
+        self.icons: list[IconLink] = []
         self.base: str | None = None
         self.title = ""
         self._in_title = False
@@ -157,3 +175,8 @@ class PageParser(HTMLParser):
         if "alternate" in relations and link_type in FEED_TYPES and href:
             title = " ".join(values.get("title", "").split())
             self.links.append(FeedLink(href=href, title=title, type=link_type))
+        icon = ICON_RELATIONS.intersection(relations)
+        if icon and href:
+            rel = "icon" if "icon" in icon else "apple-touch-icon"
+            sizes = " ".join(values.get("sizes", "").lower().split())
+            self.icons.append(IconLink(href=href, rel=rel, sizes=sizes, type=link_type))

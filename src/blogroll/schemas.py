@@ -211,18 +211,27 @@ class BlogOut(BaseModel):
     tags: list[str]
     created_at: Timestamp
     updated_at: Timestamp
+    icon_url: str | None = Field(
+        description="The blog's icon, served by this Blogroll (never the blog's site): an absolute URL "
+        "that changes when the icon does, so it may be cached for good; null while it has none."
+    )
     fetch: FetchState
 
     @classmethod
-    def of(cls, blog: Any) -> BlogOut:
-        """From a stored blog: an ORM object or a `BlogRecord` (a list's lighter rows)."""
+    def of(cls, blog: Any, *, icon_url: str | None = None) -> BlogOut:
+        """From a stored blog: an ORM object or a `BlogRecord` (a list's lighter rows). `icon_url`
+        is given by the caller: it is absolute, and only a request knows the host."""
         fetch = {name: getattr(blog, name) for name in _FETCH_FIELDS}
         values = {name: getattr(blog, name) for name in _BLOG_FIELDS}
-        return cls.model_validate({**values, "tags": list(blog.tags), "fetch": fetch})
+        return cls.model_validate(
+            {**values, "tags": list(blog.tags), "icon_url": icon_url, "fetch": fetch}
+        )
 
 
 _FETCH_FIELDS = tuple(FetchState.model_fields)
-_BLOG_FIELDS = tuple(name for name in BlogOut.model_fields if name not in ("tags", "fetch"))
+_BLOG_FIELDS = tuple(
+    name for name in BlogOut.model_fields if name not in ("tags", "icon_url", "fetch")
+)
 
 
 class EntryOut(BaseModel):

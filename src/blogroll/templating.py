@@ -13,6 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from blogroll.config import current_settings
 from blogroll.formats import rfc3339, web_url
 from blogroll.i18n import N_
+from blogroll.icon_urls import icon_url
 from blogroll.version import __version__
 
 # The statuses Blogroll's pages can answer with, in words the catalog translates (any other keeps
@@ -71,3 +72,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_phrase, "status_phrase")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_number, "local_number")
+    app.add_template_global(icon_url, "icon_url")

@@ -36,6 +36,7 @@ def test_create_blog(client: FlaskClient, auth: Headers) -> None:
         "feed_url": "https://example.org/feed.xml",
         "description": "Notes on things.",
         "tags": ["python", "web"],
+        "icon_url": None,
     }
     assert TIMESTAMP.match(blog["created_at"]) and TIMESTAMP.match(blog["updated_at"])
     assert blog["fetch"]["enabled"] is True

@@ -2,10 +2,12 @@
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from blogroll import __version__
 
@@ -46,6 +48,7 @@ def test_blog_shape(client: FlaskClient, add_blog: Any, session: Any) -> None:
         "tags": ["python", "web"],
         "created_at": "2026-01-02T03:04:05Z",
         "updated_at": "2026-01-02T03:04:05Z",
+        "icon_url": None,
         "fetch": {
             "enabled": True,
             "paused_reason": None,
@@ -59,6 +62,24 @@ def test_blog_shape(client: FlaskClient, add_blog: Any, session: Any) -> None:
             "last_modified": "Fri, 02 Jan 2026 03:04:05 GMT",
         },
     }
+
+
+def test_a_blog_with_an_icon_gives_its_address_here(
+    client: FlaskClient, add_blog: Any, session: Any, conforms: Callable[[TestResponse, str, str], None]
+) -> None:
+    """The icon's address on this Blogroll, versioned by its digest; never the blog's own site."""
+    blog = add_blog("Iconic", site_url="https://iconic.example/")
+    digest = "0123456789abcdef0123456789abcdef"
+    blog.icon_digest = digest
+    session.commit()
+
+    one = client.get(f"/api/v1/blogs/{blog.id}")
+    listed = client.get("/api/v1/blogs")
+
+    assert one.json["icon_url"] == f"http://localhost/blogs/{blog.id}/icon/{digest}"
+    assert [item["icon_url"] for item in listed.json["items"]] == [one.json["icon_url"]]
+    conforms(one, "get", "/api/v1/blogs/{blog_id}")
+    conforms(listed, "get", "/api/v1/blogs")
 
 
 def test_entry_shape(client: FlaskClient, add_blog: Any, add_entry: Any) -> None:

@@ -72,8 +72,11 @@ def test_blogs_list_json_has_the_api_shape(blogroll: Blogroll, migrated: None) -
         "tags",
         "created_at",
         "updated_at",
+        "icon_url",
         "fetch",
     ]
+    # The command line knows no address the site is served at, so it names no icon.
+    assert blogs[0]["icon_url"] is None
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", blogs[0]["created_at"])
     assert blogs[0]["fetch"]["enabled"] is True
     assert blogs[0]["fetch"]["last_fetched_at"] is None

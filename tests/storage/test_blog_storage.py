@@ -120,9 +120,9 @@ def test_list_blog_links_gives_columns_alphabetically(session: Session, add_blog
     gamma = add_blog("gamma", feed_url="https://gamma.example/feed", site_url=None)
     session.commit()
     assert blogs.list_blog_links(session) == [
-        (alpha.id, "Alpha", None, "https://alpha.example/feed"),
-        (beta.id, "beta", "https://beta.example/", "https://beta.example/feed"),
-        (gamma.id, "gamma", None, "https://gamma.example/feed"),
+        (alpha.id, "Alpha", None, "https://alpha.example/feed", None),
+        (beta.id, "beta", "https://beta.example/", "https://beta.example/feed", None),
+        (gamma.id, "gamma", None, "https://gamma.example/feed", None),
     ]
     chosen = blogs.list_blog_links(session, ids=[gamma.id, beta.id])
     assert [link.name for link in chosen] == ["beta", "gamma"]

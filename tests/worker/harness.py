@@ -10,7 +10,7 @@ from sqlalchemy import select
 from blogroll.config import Settings
 from blogroll.storage.blogs import NewBlog, create_blog, make_due
 from blogroll.storage.db import Database, make_engine
-from blogroll.storage.models import Blog, Entry
+from blogroll.storage.models import Blog, BlogIcon, Entry
 from blogroll.worker.fetch import GuardedBackend
 from blogroll.worker.runner import Report, Runner
 from tests.helpers.settings import make_settings
@@ -27,6 +27,8 @@ def worker_settings(database_url: str, **overrides: Any) -> Settings:
         "fetch_concurrency": 4,
         "fetch_poll_interval": 0.2,
         "graceful_timeout": 5,
+        # The feed tests count the requests a pass makes; the icon tests turn icons on.
+        "fetch_icons": False,
     }
     values.update(overrides)
     return make_settings(database_url, **values)
@@ -43,9 +45,9 @@ class Harness:
     def configure(self, **overrides: Any) -> None:
         self.settings = worker_settings(self.database_url, **overrides)
 
-    def add_blog(self, feed_url: str, name: str = "A blog") -> int:
+    def add_blog(self, feed_url: str, name: str = "A blog", site_url: str | None = None) -> int:
         with self.database.transaction() as session:
-            return create_blog(session, NewBlog(name=name, feed_url=feed_url)).id
+            return create_blog(session, NewBlog(name=name, feed_url=feed_url, site_url=site_url)).id
 
     def runner(self, backend: GuardedBackend | None = None, **overrides: Any) -> Runner:
         settings = worker_settings(self.database_url, **overrides) if overrides else self.settings
@@ -72,6 +74,11 @@ class Harness:
             blog = session.get(Blog, blog_id)
             assert blog is not None
             return blog
+
+    def icon(self, blog_id: int) -> BlogIcon | None:
+        """What the last icon check stored for the blog, if any check ran."""
+        with self.database.read_sessions() as session:
+            return session.get(BlogIcon, blog_id)
 
     def entries(self, blog_id: int) -> list[Entry]:
         """The blog's entries as the pages list them: newest first."""

@@ -6,11 +6,10 @@ from flask import Response, g, request, url_for
 
 from blogroll.api import bp
 from blogroll.api.requests import json_body, json_response, query_args, require_token
-from blogroll.api.views import _blog_cursor, _next_page
+from blogroll.api.views import _blog_cursor, _next_page, blog_out
 from blogroll.config import current_settings
 from blogroll.errors import ApiError, error_response
 from blogroll.schemas import (
-    BlogOut,
     SubmissionApproval,
     SubmissionCreate,
     SubmissionList,
@@ -67,7 +66,7 @@ def approve_submission(submission_id: int) -> Response:
         return refused_response(refused)
     session.commit()
     location = url_for(".get_blog", blog_id=blog.id, _external=True)
-    return json_response(BlogOut.of(blog), 201, headers={"Location": location})
+    return json_response(blog_out(blog), 201, headers={"Location": location})
 
 
 @bp.post("/submissions/<int:submission_id>/reject")

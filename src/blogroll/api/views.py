@@ -19,6 +19,7 @@ from blogroll.api.requests import (
 from blogroll.config import current_settings
 from blogroll.discovery import NoFeedFound
 from blogroll.errors import ApiError
+from blogroll.icon_urls import icon_url
 from blogroll.new_blogs import prepare_blog
 from blogroll.opml import OpmlError
 from blogroll.opml_import import import_opml
@@ -45,6 +46,11 @@ from blogroll.version import __version__
 OPML_TYPES = {"text/x-opml", "application/xml", "text/xml", "application/octet-stream"}
 
 
+def blog_out(blog: Blog) -> BlogOut:
+    """A blog as the API shows it, its icon's address absolute."""
+    return BlogOut.of(blog, icon_url=icon_url(blog.id, blog.icon_digest, external=True))
+
+
 @bp.get("/")
 def hello() -> Response:
     return json_response(Hello(message=current_settings().greeting, version=__version__))
@@ -59,7 +65,7 @@ def list_blogs() -> Response:
     if len(page) > query.limit:
         page = page[: query.limit]
         next_url = _next_page(".list_blogs", BlogQuery, cursor=str(page[-1].id))
-    return json_response(BlogList(items=[BlogOut.of(blog) for blog in page], next=next_url))
+    return json_response(BlogList(items=[blog_out(blog) for blog in page], next=next_url))
 
 
 @bp.post("/blogs")
@@ -77,12 +83,12 @@ def create_blog() -> Response:
         raise _conflict(duplicate) from None
     session.commit()
     location = url_for(".get_blog", blog_id=blog.id, _external=True)
-    return json_response(BlogOut.of(blog), 201, headers={"Location": location})
+    return json_response(blog_out(blog), 201, headers={"Location": location})
 
 
 @bp.get("/blogs/<int:blog_id>")
 def get_blog(blog_id: int) -> Response:
-    return json_response(BlogOut.of(_blog_or_404(blog_id)))
+    return json_response(blog_out(_blog_or_404(blog_id)))
 
 
 @bp.patch("/blogs/<int:blog_id>")
@@ -96,7 +102,7 @@ def update_blog(blog_id: int) -> Response:
     except blogs.DuplicateFeed as duplicate:
         raise _conflict(duplicate) from None
     session.commit()
-    return json_response(BlogOut.of(blog))
+    return json_response(blog_out(blog))
 
 
 @bp.delete("/blogs/<int:blog_id>")
@@ -114,7 +120,7 @@ def refresh_blog(blog_id: int) -> Response:
     session = get_session()
     blog = blogs.make_due(session, _blog_or_404(blog_id))
     session.commit()
-    return json_response(BlogOut.of(blog), 202)
+    return json_response(blog_out(blog), 202)
 
 
 @bp.post("/blogs/import")
@@ -132,7 +138,7 @@ def import_blogs() -> Response:
     result = ImportResult(
         added=len(done.outcome.added),
         skipped=len(done.outcome.skipped),
-        items=[BlogOut.of(blog) for blog in done.outcome.added],
+        items=[blog_out(blog) for blog in done.outcome.added],
         refused=[RefusedOutline(**vars(refused)) for refused in done.parsed.refused],
         notes=[ImportNote(**vars(note)) for note in done.parsed.notes],
     )

@@ -88,6 +88,7 @@ def blogs_list(context: Context, as_json: bool) -> None:
     with context.session() as session:
         found = blog_store.list_blogs_by_name(session)
         if as_json:
+            # `icon_url` stays null: the icon's address is absolute, and here no request says the host.
             click.echo(json.dumps([BlogOut.of(blog).model_dump(mode="json") for blog in found], indent=2))
             return
         for blog in found:

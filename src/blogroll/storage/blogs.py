@@ -58,6 +58,7 @@ class BlogRecord(NamedTuple):
     next_fetch_at: dt.datetime
     etag: str | None
     last_modified: str | None
+    icon_digest: str | None
     tags: list[str]
 
 
@@ -106,6 +107,8 @@ class BlogLink(NamedTuple):
     name: str
     site_url: str | None
     feed_url: str
+    # The stored icon's digest (the version in its address here), or None: no icon to show.
+    icon_digest: str | None = None
 
 
 def list_blog_links(
@@ -113,7 +116,9 @@ def list_blog_links(
 ) -> list[BlogLink]:
     """The blogroll alphabetically, columns only (no objects, no tags): a few times cheaper than
     `list_blogs_by_name` for 200 blogs; `ids` limits it to those blogs, `tag` to the blogs with it."""
-    query = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url).order_by(func.lower(Blog.name), Blog.id)
+    query = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url, Blog.icon_digest).order_by(
+        func.lower(Blog.name), Blog.id
+    )
     if ids is not None:
         query = query.where(Blog.id.in_(set(ids)))
     if tag is not None:
@@ -151,9 +156,13 @@ def create_blog(session: Session, new: NewBlog) -> Blog:
 
 
 def update_blog(session: Session, blog: Blog, changes: dict[str, object]) -> Blog:
-    """Applies the given field changes; a new feed URL resets the fetch state and makes it due."""
+    """Applies the given field changes; a new feed URL resets the fetch state and makes it due, and
+    a new site (or a new feed for a blog without one) has its icon looked for at the next fetch."""
     feed_url = str(changes.get("feed_url") or blog.feed_url)
     moved = feed_url != blog.feed_url
+    site = changes.get("site_url", blog.site_url)
+    if site != blog.site_url or (moved and site is None):
+        blog.icon_check_at = None
     if moved:
         existing = find_blog_by_feed_url(session, feed_url)
         if existing is not None:

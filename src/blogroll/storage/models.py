@@ -1,4 +1,4 @@
-"""The tables: blogs, their tags, their entries, API tokens, accounts, and submitted blogs."""
+"""The tables: blogs, their tags, entries and icons, API tokens, accounts, and submitted blogs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -40,6 +41,8 @@ TAG_LENGTH = 50
 MAX_ID = 2**31 - 1
 # How a submitter may be reached (an e-mail address, a handle).
 SUBMISSION_CONTACT_LENGTH = 200
+# The largest icon the worker stores (and so the pages serve); real favicons are a few KiB.
+MAX_ICON_BYTES = 100 * 1024
 
 
 def utcnow() -> dt.datetime:
@@ -72,6 +75,8 @@ def UrlString() -> String:
 
 # Entry bodies can be long; MariaDB's TEXT stops at 64 KiB.
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+# Icons reach MAX_ICON_BYTES; MariaDB's BLOB stops at 64 KiB too.
+LongBinary = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
 
 
 class Base(DeclarativeBase):
@@ -108,6 +113,11 @@ class Blog(Base):
     failing_since: Mapped[dt.datetime | None]
     # Why fetching is paused, in words, while `enabled` is false; null when it is not paused.
     paused_reason: Mapped[str | None] = mapped_column(Text)
+    # The icon, as the pages need it: the digest of the stored icon (its address and ETag here;
+    # null: none), and when the worker next looks for it (null: at the blog's next fetch). The bytes
+    # are in `blog_icons`, so that reading blogs never reads them.
+    icon_digest: Mapped[str | None] = mapped_column(String(32))
+    icon_check_at: Mapped[dt.datetime | None]
 
     tag_rows: Mapped[list[BlogTag]] = relationship(
         back_populates="blog",
@@ -174,6 +184,28 @@ class Entry(Base):
     def _sanitize_summary(self, _key: str, summary: str) -> str:
         """Pages show summaries as HTML, so whatever writes one, only sanitized HTML is stored."""
         return sanitize_html(summary)
+
+
+class BlogIcon(Base):
+    """A blog's icon as the worker last found it, served from Blogroll's own origin (never hot-linked).
+
+    The row is written at each check; `data` and `content_type` are null when the last check found
+    no usable icon. The blog's `icon_digest` says which bytes the pages link to.
+    """
+
+    __tablename__ = "blog_icons"
+
+    blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True)
+    # Told by the bytes themselves (PNG, ICO, GIF, JPEG, WebP), never by what the server said.
+    content_type: Mapped[str | None] = mapped_column(String(50))
+    data: Mapped[bytes | None] = mapped_column(LongBinary)
+    # Where the bytes came from, for a keeper wondering why a blog shows that icon.
+    source_url: Mapped[str | None] = mapped_column(UrlString())
+    # When these bytes were fetched, and when the worker last looked (found or not).
+    fetched_at: Mapped[dt.datetime | None]
+    checked_at: Mapped[dt.datetime]
+    # Why the last check found no icon; never the blog's `last_error`, which is the feed's.
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import ColumnElement, Row, or_, select, true, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,9 +33,13 @@ CLAIMED_COLUMNS = (
     Blog.last_modified,
     Blog.consecutive_errors,
     Blog.failing_since,
+    Blog.site_url,
+    Blog.icon_check_at,
 )
 if TYPE_CHECKING:
-    ClaimedRow = Row[int, str, str | None, str | None, int, dt.datetime | None]
+    ClaimedRow = Row[
+        int, str, str | None, str | None, int, dt.datetime | None, str | None, dt.datetime | None
+    ]
 # The worker's bookkeeping is not an edit of the blog: UPDATEs keep `updated_at` as it was.
 KEEP_UPDATED_AT = {"updated_at": Blog.updated_at}
 # What freeing a claim writes, whoever frees it: released, finished, or taken back after a crash.
@@ -54,10 +58,20 @@ class Claim:
     until: dt.datetime
     # When its current run of failures began; None while it succeeds.
     failing_since: dt.datetime | None = None
+    # The blog's site, where its icon is looked for (else the feed's origin); when the icon is next
+    # due, as claimed (its store checks nobody moved it meanwhile); whether it is due now.
+    site_url: str | None = None
+    icon_check_at: dt.datetime | None = None
+    icon_due: bool = False
 
     @property
     def host(self) -> str:
         return urlsplit(self.feed_url).hostname or ""
+
+    @property
+    def site(self) -> str:
+        """The page whose icon links are read: the blog's site, else its feed's site root."""
+        return self.site_url or urljoin(self.feed_url, "/")
 
 
 def lease_time(now: dt.datetime, lease: dt.timedelta) -> dt.datetime:
@@ -96,8 +110,20 @@ def claim_due(
             consecutive_errors=consecutive_errors,
             until=until,
             failing_since=failing_since,
+            site_url=site_url,
+            icon_check_at=icon_check_at,
+            icon_due=icon_check_at is None or icon_check_at <= now,
         )
-        for blog_id, feed_url, etag, last_modified, consecutive_errors, failing_since in sorted(rows)
+        for (
+            blog_id,
+            feed_url,
+            etag,
+            last_modified,
+            consecutive_errors,
+            failing_since,
+            site_url,
+            icon_check_at,
+        ) in sorted(rows)
     ]
 
 

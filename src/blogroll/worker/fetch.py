@@ -199,10 +199,19 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         cancelled: threading.Event | None = None,
+        accept: str = ACCEPT,
+        max_bytes: int | None = None,
+        truncate: bool = False,
     ) -> FeedResponse:
-        """GETs a feed, following at most five redirects; raises FetchError for every failure."""
+        """GETs a feed, following at most five redirects; raises FetchError for every failure.
+
+        Other answers (a web page, an icon) say what they accept and may read less than a feed:
+        `max_bytes` at most, and with `truncate` only the first `max_bytes` of a longer body (what
+        a page's head needs) rather than failing with TooLarge.
+        """
         deadline = time.monotonic() + self.total_timeout
-        headers = self._headers(etag, last_modified)
+        headers = self._headers(etag, last_modified, accept)
+        limit = _Limit(max_bytes or self.max_bytes, truncate, "feed" if max_bytes is None else "answer")
         visited = [url]
         permanent = True
         status = None
@@ -220,11 +229,11 @@ class Fetcher:
                         permanent = permanent and status in PERMANENT_REDIRECTS
                         continue
                     moved_to = url if permanent and len(visited) > 1 else None
-                    return self._answer(response, url, moved_to, deadline, cancelled)
+                    return self._answer(response, url, moved_to, deadline, cancelled, limit)
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", status=status)
 
-    def _headers(self, etag: str | None, last_modified: str | None) -> dict[str, str]:
-        headers = {"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    def _headers(self, etag: str | None, last_modified: str | None, accept: str) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent, "Accept": accept, "Accept-Encoding": "gzip, deflate"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -238,6 +247,7 @@ class Fetcher:
         moved_to: str | None,
         deadline: float,
         cancelled: threading.Event | None,
+        limit: _Limit,
     ) -> FeedResponse:
         status = response.status_code
         if status != 304 and not 200 <= status < 300:
@@ -248,7 +258,7 @@ class Fetcher:
             )
         body = b""
         if status != 304:
-            body = self._read_body(response, deadline, cancelled)
+            body = self._read_body(response, deadline, cancelled, limit)
         return FeedResponse(
             status=status,
             url=url,
@@ -260,26 +270,42 @@ class Fetcher:
         )
 
     def _read_body(
-        self, response: httpx.Response, deadline: float, cancelled: threading.Event | None
+        self, response: httpx.Response, deadline: float, cancelled: threading.Event | None, limit: _Limit
     ) -> bytes:
-        """Reads at most `max_feed_bytes` after decompression, so neither an endless body nor a
+        """Reads at most `limit.max_bytes` after decompression, so neither an endless body nor a
         gzip bomb can fill memory; stops at the deadline or when the worker is stopping."""
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         declared = response.headers.get("content-length", "")
-        if encoding == "identity" and declared.isdigit() and int(declared) > self.max_bytes:
-            raise self._too_large(response.status_code)
+        too_long = declared.isdigit() and int(declared) > limit.max_bytes
+        if encoding == "identity" and too_long and not limit.truncate:
+            raise _too_large(response.status_code, limit)
         inflater = _Inflater(encoding)
         body = bytearray()
         for chunk in response.iter_raw():
             _check(deadline, cancelled, self.total_timeout)
-            part = inflater.inflate(chunk, room=self.max_bytes - len(body))
-            if part is None:
-                raise self._too_large(response.status_code)
+            room = limit.max_bytes - len(body)
+            part = inflater.inflate(chunk, room=room)
+            if len(part) > room:
+                if not limit.truncate:
+                    raise _too_large(response.status_code, limit)
+                body += part[:room]
+                break
             body += part
         return bytes(body)
 
-    def _too_large(self, status: int) -> FetchError:
-        return TooLarge(f"feed is larger than {self.max_bytes} bytes", status=status)
+
+@dataclass(frozen=True)
+class _Limit:
+    """How much of one answer a fetch reads, whether a longer one fails or is cut, and what the
+    error calls it."""
+
+    max_bytes: int
+    truncate: bool
+    what: str
+
+
+def _too_large(status: int, limit: _Limit) -> FetchError:
+    return TooLarge(f"{limit.what} is larger than {limit.max_bytes} bytes", status=status)
 
 
 class _Inflater:
@@ -294,15 +320,15 @@ class _Inflater:
         else:
             raise FetchError(f"unsupported Content-Encoding {encoding!r}")
 
-    def inflate(self, data: bytes, *, room: int) -> bytes | None:
-        """The decoded bytes, or None when they would not fit in `room`."""
+    def inflate(self, data: bytes, *, room: int) -> bytes:
+        """The decoded bytes, at most `room + 1` of them: more than `room` means they do not fit."""
         if self._zlib is None:
-            return data if len(data) <= room else None
+            return data[: room + 1]
         try:
             part: bytes = self._zlib.decompress(data, room + 1)
         except zlib.error as error:
             raise FetchError(f"cannot decompress the feed: {error}") from error
-        return part if len(part) <= room else None
+        return part
 
 
 def _check(deadline: float, cancelled: threading.Event | None, total_timeout: float) -> None:

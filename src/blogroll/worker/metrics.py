@@ -13,12 +13,21 @@ FETCH_LATENCY = Histogram(
     "blogroll_feed_fetch_duration_seconds", "Time to fetch and parse one feed.", buckets=FETCH_BUCKETS
 )
 ENTRIES_STORED = Counter("blogroll_entries_stored", "New entries the worker stored.")
+ICON_CHECKS = Counter(
+    "blogroll_icon_checks",
+    "Blog icon checks finished: found, none usable, or the site unreachable.",
+    ["outcome"],
+)
 
 
 def fetch_finished(outcome: str, *, new_entries: int = 0) -> None:
     FETCHES.labels(outcome).inc()
     if new_entries:
         ENTRIES_STORED.inc(new_entries)
+
+
+def icon_checked(outcome: str) -> None:
+    ICON_CHECKS.labels(outcome).inc()
 
 
 def serve(host: str, port: int) -> None:

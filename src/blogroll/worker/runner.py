@@ -8,6 +8,12 @@ Only the loop's own thread touches the database: it claims, and it hands the fin
 then enough however many fetches run, and the fetch threads never queue for it. The one exception is
 the daily pruning of old entries (`worker.prune`), which a long-running worker does on a thread of its
 own, in small transactions, so that storing fetches goes on meanwhile.
+
+A blog whose icon is due (`worker.icons`) has it checked after its feed is stored, on a thread of its
+own too: at most `icon_concurrency` at once, beside the feeds' own slots, counted in `fetch_per_host`
+like any request, and started only where the feeds waiting for that host still have room. An icon
+never holds a claim and never delays storing a feed; a worker that stops drops the icon checks it had
+not started.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,6 +37,7 @@ from blogroll.storage.models import utcnow
 from blogroll.worker import metrics
 from blogroll.worker.claim import Claim, claim_due, give_back, take_back
 from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
+from blogroll.worker.icons import IconChecked, IconError, find_icon, icon_fetcher, store_icons
 from blogroll.worker.parse import FeedParseError, parse_feed
 from blogroll.worker.prune import PRUNE_EVERY, PRUNE_TASK, prune, take_turn
 from blogroll.worker.store import Fetched, Kind, Outcome, internal_error, store_results
@@ -79,6 +87,15 @@ def lease_for(settings: Settings) -> dt.timedelta:
     return dt.timedelta(seconds=slowest * queued)
 
 
+def icon_concurrency(settings: Settings) -> int:
+    """Icon checks one worker runs at once, beside its feed fetches: a quarter as many."""
+    return max(1, settings.fetch_concurrency // 4)
+
+
+# What a finished fetch thread hands the loop; None only wakes it (to stop, or to look again).
+Event = Fetched | IconChecked | None
+
+
 class Runner:
     """Fetches due blogs until stopped (`run_forever`) or for one pass (`run_pass`)."""
 
@@ -97,13 +114,17 @@ class Runner:
         self._pruner: threading.Thread | None = None
         self.database = database
         self.fetcher = Fetcher(settings, backend)
+        self.icon_fetcher = icon_fetcher(settings, backend)
         self.lease = lease_for(settings)
         self.grace = settings.graceful_timeout
         self._stopping = threading.Event()
         self._stop_requested_at: float | None = None
         self._abandon = threading.Event()
-        # Finished fetches arrive here; None only wakes the loop (to stop, or to look again).
-        self._events: queue.Queue[Fetched | None] = queue.Queue()
+        # Finished fetches and icon checks arrive here.
+        self._events: queue.Queue[Event] = queue.Queue()
+        # Blogs whose icon is due, once their feed is stored; and those being checked.
+        self._icons_waiting: deque[Claim] = deque()
+        self._icons_running: dict[int, Claim] = {}
 
     def stop(self) -> None:
         """Stop claiming, let in-flight fetches finish within the grace period, then abandon them.
@@ -115,6 +136,7 @@ class Runner:
 
     def close(self) -> None:
         self.fetcher.close()
+        self.icon_fetcher.close()
 
     def run_pass(self, *, blog_ids: Collection[int] | None = None) -> Report:
         """Fetches every blog due now (or only `blog_ids`), each once, and returns."""
@@ -164,7 +186,7 @@ class Runner:
                     waiting.extend(claimed)
                     nothing_left = once and len(claimed) < room
                 self._start(waiting, running)
-                if once and nothing_left and not running:
+                if once and nothing_left and not running and not self._icons_pending():
                     break
                 idle_wait = None if once else self.settings.fetch_poll_interval
                 self._collect(self._next_event(idle_wait), running, report)
@@ -202,11 +224,14 @@ class Runner:
             return []
 
     def _start(self, waiting: deque[Claim], running: dict[int, Claim]) -> None:
-        """Starts the waiting fetches whose host has room; the others keep their place in line."""
+        """Starts the waiting fetches whose host has room, then icon checks where the feeds still
+        waiting for their host leave room (an icon never takes a feed's turn); the others keep their
+        place in line."""
         busy = Counter(claim.host for claim in running.values())
+        busy.update(_site_host(claim) for claim in self._icons_running.values())
         for claim in list(waiting):
             if len(running) >= self.settings.fetch_concurrency:
-                return
+                break
             if busy[claim.host] >= self.settings.fetch_per_host:
                 continue
             waiting.remove(claim)
@@ -216,18 +241,52 @@ class Runner:
                 target=self._job, args=(claim,), name=f"fetch-{claim.blog_id}", daemon=True
             )
             thread.start()
+        busy.update(claim.host for claim in waiting)
+        for claim in list(self._icons_waiting):
+            if len(self._icons_running) >= icon_concurrency(self.settings):
+                return
+            host = _site_host(claim)
+            if busy[host] >= self.settings.fetch_per_host:
+                continue
+            self._icons_waiting.remove(claim)
+            busy[host] += 1
+            self._icons_running[claim.blog_id] = claim
+            thread = threading.Thread(
+                target=self._icon_job, args=(claim,), name=f"icon-{claim.blog_id}", daemon=True
+            )
+            thread.start()
 
-    def _next_event(self, timeout: float | None) -> Fetched | None:
+    def _icons_pending(self) -> bool:
+        return bool(self._icons_waiting or self._icons_running)
+
+    def _queue_icons(self, outcomes: list[Outcome]) -> None:
+        """The blogs just stored whose icon is due wait for an icon check (not while stopping)."""
+        if self._stopping.is_set() or not self.settings.fetch_icons:
+            return
+        queued = {claim.blog_id for claim in self._icons_waiting} | set(self._icons_running)
+        for outcome in outcomes:
+            claim = outcome.claim
+            finished = outcome.kind in ("stored", "not_modified", "failed")
+            if claim.icon_due and finished and claim.blog_id not in queued:
+                self._icons_waiting.append(claim)
+                queued.add(claim.blog_id)
+
+    def _next_event(self, timeout: float | None) -> Event:
         try:
             return self._events.get(timeout=timeout)
         except queue.Empty:
             return None
 
-    def _collect(self, event: Fetched | None, running: dict[int, Claim], report: Report) -> None:
-        """Stores the finished fetch and every other one already waiting, the 304s together."""
+    def _collect(self, event: Event, running: dict[int, Claim], report: Report) -> None:
+        """Stores the finished fetch and every other one already waiting, the 304s together, then
+        the finished icon checks."""
         finished: list[Fetched] = []
+        icons: list[IconChecked] = []
         while event is not None:
-            finished.append(event)
+            if isinstance(event, IconChecked):
+                icons.append(event)
+            else:
+                finished.append(event)
             try:
                 event = self._events.get_nowait()
             except queue.Empty:
@@ -238,21 +297,29 @@ class Runner:
         for outcome in outcomes:
             metrics.fetch_finished(outcome.kind, new_entries=outcome.new)
         report.outcomes.extend(outcomes)
+        self._queue_icons(outcomes)
+        for checked in icons:
+            self._icons_running.pop(checked.claim.blog_id, None)
+        store_icons(self.database, icons)
 
     def _wind_down(self, waiting: deque[Claim], running: dict[int, Claim], report: Report) -> None:
         """Gives back unstarted claims, waits for in-flight fetches, abandons those still going."""
         give_back(self.database, [*waiting])
         waiting.clear()
+        # Icon checks not started stay due (their blogs' `icon_check_at` has not moved).
+        self._icons_waiting.clear()
         started = self._stop_requested_at or time.monotonic()
         finish_by = started + self.grace * 0.7
         abandon_by = started + self.grace * 0.9
-        while running and time.monotonic() < finish_by:
+        while (running or self._icons_running) and time.monotonic() < finish_by:
             self._collect(self._next_event(finish_by - time.monotonic()), running, report)
-        if running:
-            log.info("abandoning %d in-flight fetch(es)", len(running))
+        if running or self._icons_running:
+            log.info("abandoning %d in-flight fetch(es)", len(running) + len(self._icons_running))
             self._abandon.set()
-            while running and time.monotonic() < abandon_by:
+            while (running or self._icons_running) and time.monotonic() < abandon_by:
                 self._collect(self._next_event(abandon_by - time.monotonic()), running, report)
+        self._icons_running.clear()
+        self._icons_waiting.clear()
         # Fetches stuck in a read are left to die with the process; their claims are given back now.
         give_back(self.database, [*running.values()])
         if self._pruner is not None:
@@ -300,6 +367,25 @@ class Runner:
             fetched = self._fetch_and_parse(claim)
         self._events.put(fetched)
 
+    def _icon_job(self, claim: Claim) -> None:
+        """Runs on an icon thread: network only, like a feed's; never raises."""
+        try:
+            checked = IconChecked(
+                claim, icon=find_icon(self.icon_fetcher, claim.site, cancelled=self._abandon)
+            )
+            metrics.icon_checked("found")
+        except IconError as error:
+            checked = IconChecked(claim, error=error)
+            metrics.icon_checked("unreachable" if error.transient else "none")
+        except Abandoned:
+            checked = IconChecked(claim)
+        except Exception as error:
+            log.exception("blog %d %s: unexpected error checking its icon", claim.blog_id, claim.site)
+            checked = IconChecked(
+                claim, error=IconError(f"internal error: {type(error).__name__}", transient=True)
+            )
+        self._events.put(checked)
+
     def _fetch_and_parse(self, claim: Claim) -> Fetched:
         """Runs on a fetch thread: network and parsing only, so the threads never wait for the
         database; never raises."""
@@ -318,3 +404,7 @@ class Runner:
         except Exception as error:
             log.exception("blog %d %s: unexpected error", claim.blog_id, claim.feed_url)
             return Fetched(claim, error=internal_error(error))
+
+
+def _site_host(claim: Claim) -> str:
+    return urlsplit(claim.site).hostname or ""
