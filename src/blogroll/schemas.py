@@ -223,15 +223,11 @@ class BlogOut(BaseModel):
         is given by the caller: it is absolute, and only a request knows the host."""
         fetch = {name: getattr(blog, name) for name in _FETCH_FIELDS}
         values = {name: getattr(blog, name) for name in _BLOG_FIELDS}
-        return cls.model_validate(
-            {**values, "tags": list(blog.tags), "icon_url": icon_url, "fetch": fetch}
-        )
+        return cls.model_validate({**values, "tags": list(blog.tags), "icon_url": icon_url, "fetch": fetch})
 
 
 _FETCH_FIELDS = tuple(FetchState.model_fields)
-_BLOG_FIELDS = tuple(
-    name for name in BlogOut.model_fields if name not in ("tags", "icon_url", "fetch")
-)
+_BLOG_FIELDS = tuple(name for name in BlogOut.model_fields if name not in ("tags", "icon_url", "fetch"))
 
 
 class EntryOut(BaseModel):

@@ -46,7 +46,7 @@ from blogroll.version import __version__
 OPML_TYPES = {"text/x-opml", "application/xml", "text/xml", "application/octet-stream"}
 
 
-def blog_out(blog: Blog) -> BlogOut:
+def blog_out(blog: Blog | blogs.BlogRecord) -> BlogOut:
     """A blog as the API shows it, its icon's address absolute."""
     return BlogOut.of(blog, icon_url=icon_url(blog.id, blog.icon_digest, external=True))
 
