@@ -13,6 +13,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from blogroll import unread_bodies
 from blogroll.config import Settings
 from blogroll.logs import JsonFormatter
 
@@ -35,7 +36,14 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.app_factory(self.settings)
+        app = self.app_factory(self.settings)
+        # Outermost: it must see the body exactly as gunicorn hands it over.
+        app.wsgi_app = unread_bodies.DiscardUnreadBodies(  # type: ignore[method-assign]
+            app.wsgi_app,
+            max_bytes=unread_bodies.DISCARD_FACTOR * self.settings.max_body_bytes,
+            seconds=unread_bodies.DISCARD_SECONDS,
+        )
+        return app
 
 
 class StdoutLogger(Logger):  # type: ignore[misc]
@@ -119,4 +127,7 @@ def gunicorn_options(settings: Settings, *, host: str, port: int, workers: int) 
         # one machine would fight over it, and a read-only container home cannot hold it.
         "control_socket_disable": True,
         "post_worker_init": freeze_start_up_heap,
+        # So that an answer leaving the body unread can have gunicorn close the connection.
+        "pre_request": unread_bodies.remember_request,
+        "post_request": unread_bodies.forget_request,
     }

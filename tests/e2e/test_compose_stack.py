@@ -17,6 +17,7 @@ import pytest
 from packaging.markers import Marker
 
 from blogroll import __version__
+from blogroll.errors import BODY_TOO_LARGE
 from tests.helpers.compose_stack import (
     FIXTURE_FEED_URL,
     FIXTURE_TITLES,
@@ -28,6 +29,7 @@ from tests.helpers.compose_stack import (
     record_timing,
     running_stack,
 )
+from tests.helpers.http_clients import CLIENTS, MB, blank, post_then_get, streamed
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -131,6 +133,42 @@ def test_the_proxy_refuses_bodies_over_the_limit(stack: Stack) -> None:
     response = stack.http.post("/api/v1/blogs", content=b"x" * (3 * 1024 * 1024))
 
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("body", ["3 MB", "20 MB", "3 MB chunked"])
+@pytest.mark.parametrize("client", CLIENTS)
+def test_every_client_reads_the_proxy_s_413_and_goes_on(stack: Stack, client: str, body: str) -> None:
+    """nginx answers at once and reads the rest (lingering_*), so a client that sends its whole body
+    first still reads the 413, the app's JSON, and its next request is served."""
+    size = int(body.split()[0]) * MB
+    sent = streamed(size) if body.endswith("chunked") else blank(size)
+    headers = {"Content-Type": "application/json"}
+
+    answer = post_then_get(client, stack.url("/api/v1/blogs"), sent, headers, stack.url("/api/v1/"))
+
+    assert answer.status == 413, answer.body[:300]
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"error": "payload_too_large", "message": BODY_TOO_LARGE, "details": None}
+    assert answer.headers["connection"] == "close"
+    assert answer.then == 200
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["length", "chunked"])
+@pytest.mark.parametrize("client", CLIENTS)
+def test_every_client_reads_a_401_sent_before_the_app_read_the_body(
+    stack: Stack, client: str, chunked: bool
+) -> None:
+    """nginx hands the app the whole body (1.5 MB, under both limits); the app answers before reading
+    it and drops it, so nginx relays the 401 rather than failing to send the body (a 502, shown as 503)."""
+    size = 3 * MB // 2
+    sent = streamed(size) if chunked else blank(size)
+    headers = {"Content-Type": "application/json"}
+
+    answer = post_then_get(client, stack.url("/api/v1/blogs"), sent, headers, stack.url("/api/v1/"))
+
+    assert answer.status == 401, answer.body[:300]
+    assert answer.json()["error"] == "unauthorized"
+    assert answer.then == 200
 
 
 def test_the_app_sees_the_client_s_host_and_port_through_the_proxy(stack: Stack) -> None:
