@@ -21,14 +21,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from blogroll.formats import WEB_SCHEMES
+from blogroll.formats import WEB_SCHEMES, rfc3339_seconds
 from blogroll.storage.models import MAX_ID, NAME_LENGTH, SUBMISSION_CONTACT_LENGTH, TAG_LENGTH, URL_LENGTH
-
-
-def _whole_seconds(value: dt.datetime) -> str:
-    """Whole seconds: MariaDB keeps no fractions, so a time must read the same before and after storing."""
-    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
 
 # RFC 3339's date-time, as the OpenAPI document promises (`format: date-time`).
 _RFC3339 = re.compile(
@@ -52,7 +46,7 @@ def _require_aware(value: dt.datetime) -> dt.datetime:
         raise ValueError("the time is out of range") from None
 
 
-Timestamp = Annotated[dt.datetime, PlainSerializer(_whole_seconds, return_type=str)]
+Timestamp = Annotated[dt.datetime, PlainSerializer(rfc3339_seconds, return_type=str)]
 AwareDatetime = Annotated[dt.datetime, BeforeValidator(_rfc3339_text), AfterValidator(_require_aware)]
 WebUrl = Annotated[
     HttpUrl,

@@ -12,7 +12,6 @@ decide, never the submitter's contact, note or address.
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import logging
 import os
 import queue
@@ -25,7 +24,7 @@ import httpx
 from flask import Flask, current_app, url_for
 
 from blogroll.config import Settings
-from blogroll.formats import rfc3339
+from blogroll.formats import rfc3339_seconds
 from blogroll.storage.models import Submission
 from blogroll.submissions import discovery_of
 from blogroll.worker.fetch import AddressRefused, GuardedBackend, GuardedTransport
@@ -47,7 +46,7 @@ def submission_event(submission: Submission, *, admin_url: str) -> dict[str, Any
     return {
         "type": EVENT_TYPE,
         "id": submission.id,
-        "created_at": rfc3339(submission.created_at.astimezone(dt.UTC).replace(microsecond=0)),
+        "created_at": rfc3339_seconds(submission.created_at),
         "site_url": submission.site_url,
         "name": submission.name or "",
         "feed_url": submission.feed_url or "",
