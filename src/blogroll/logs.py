@@ -71,14 +71,19 @@ def configure(level: str, log_format: str = "text") -> None:
     root.addHandler(handler)
 
 
+def request_id_for(incoming: str) -> str:
+    """The id a request is logged and answered with: the client's (or proxy's) if it looks safe to
+    log, else a new one."""
+    return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def init_app(app: Flask, *, log_requests: bool = False) -> None:
     """Request ids on every request; with `log_requests`, one line per request (in JSON mode the app
     writes the access log itself, with the route and request id that gunicorn's lacks)."""
 
     @app.before_request
     def _assign_request_id() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
         g.request_started = time.perf_counter()
 
     @app.after_request
