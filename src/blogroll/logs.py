@@ -71,10 +71,9 @@ def configure(level: str, log_format: str = "text") -> None:
     root.addHandler(handler)
 
 
-def request_id_for(incoming: str) -> str:
-    """The id a request is logged and answered with: the client's (or proxy's) if it looks safe to
-    log, else a new one."""
-    return incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+def is_safe_request_id(incoming: str) -> bool:
+    """Whether a client's (or proxy's) request id may be logged and echoed as it is."""
+    return _SAFE_REQUEST_ID.match(incoming) is not None
 
 
 def init_app(app: Flask, *, log_requests: bool = False) -> None:
@@ -83,7 +82,8 @@ def init_app(app: Flask, *, log_requests: bool = False) -> None:
 
     @app.before_request
     def _assign_request_id() -> None:
-        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if is_safe_request_id(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -36,7 +36,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
 from blogroll.i18n import COOKIE_NAME, QUERY_ARG, choose_language
-from blogroll.logs import REQUEST_ID_HEADER, request_id_for
+from blogroll.logs import REQUEST_ID_HEADER, is_safe_request_id
 
 STATUS_HEADER = "X-Cache-Status"
 APP_EXPIRES_HEADER = "X-Accel-Expires"
@@ -116,14 +116,16 @@ class MicroCache:
         now = self.clock()
         with self._lock:
             copy = self._copies.get(key)
+            fresh = copy is not None and now < copy.expires
             if copy is not None:
                 self._copies.move_to_end(key)
-                if now < copy.expires:
-                    return self._answer(environ, start_response, copy, "HIT")
-            flight = self._flights.get(key)
-            leading = flight is None
-            if flight is None:
+            flight = None if fresh else self._flights.get(key)
+            leading = not fresh and flight is None
+            if leading:
                 flight = self._flights[key] = Flight()
+        if copy is not None and fresh:
+            return self._answer(environ, start_response, copy, "HIT")
+        assert flight is not None
         if leading:
             return self._refresh(environ, start_response, key, copy, flight)
         if copy is not None and now < copy.expires + UPDATING_SECONDS:
@@ -183,7 +185,9 @@ class MicroCache:
                 return self._answer(environ, start_response, renewed, "REVALIDATED")
             status = "EXPIRED" if copy is not None else "MISS"
             if code == 200 and fresh_for > 0 and len(whole) <= self.max_answer_bytes:
-                headers = [(n, v) for n, v in answer.headers if n.lower() != APP_EXPIRES_HEADER.lower()]
+                # Kept without the app's expiry and without the request id of the one who asked.
+                dropped = (APP_EXPIRES_HEADER.lower(), REQUEST_ID_HEADER.lower())
+                headers = [(n, v) for n, v in answer.headers if n.lower() not in dropped]
                 kept = Copy(answer.status, headers, whole, _header(headers, "ETag"), asked_at + fresh_for)
                 self._keep(key, kept)
                 return self._answer(environ, start_response, kept, status)
@@ -210,14 +214,16 @@ class MicroCache:
         status: str,
     ) -> Iterable[bytes]:
         self._counted(status)
-        request_id = (REQUEST_ID_HEADER, request_id_for(environ.get("HTTP_X_REQUEST_ID", "")))
+        # The client's own request id, if it sent one the app would accept; none otherwise: the app
+        # logs no line for a hit that an id could point to (and minting one costs a syscall).
+        incoming = environ.get("HTTP_X_REQUEST_ID")
+        mine = [(REQUEST_ID_HEADER, incoming)] if incoming and is_safe_request_id(incoming) else []
         mark = (STATUS_HEADER, status)
         if copy.etag and _matches(environ.get("HTTP_IF_NONE_MATCH"), copy.etag):
             headers = [(n, v) for n, v in copy.headers if n.lower() in NOT_MODIFIED_HEADERS]
-            start_response("304 Not Modified", [*headers, request_id, mark])
+            start_response("304 Not Modified", [*headers, *mine, mark])
             return []
-        headers = [(n, v) for n, v in copy.headers if n.lower() != REQUEST_ID_HEADER.lower()]
-        start_response(copy.status, [*headers, request_id, mark])
+        start_response(copy.status, [*copy.headers, *mine, mark])
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [copy.body]
 
     # --- the store -------------------------------------------------------------------------------------
@@ -275,7 +281,7 @@ def cache_key(environ: dict[str, Any]) -> tuple[str, ...] | None:
         asked = next(
             (value for name, value in parse_qsl(query, keep_blank_values=True) if name == QUERY_ARG), ""
         )
-    language = choose_language(asked, remembered, _accepted(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+    language = _language(asked, remembered, environ.get("HTTP_ACCEPT_LANGUAGE", ""))
     return (
         environ.get("wsgi.url_scheme", "http"),
         environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
@@ -291,10 +297,11 @@ def cache_key(environ: dict[str, Any]) -> tuple[str, ...] | None:
     )
 
 
-@lru_cache(maxsize=256)
-def _accepted(header: str) -> LanguageAccept:
-    """The parsed Accept-Language (browsers send few distinct values; parsing is most of a hit's cost)."""
-    return parse_accept_header(header, LanguageAccept)
+@lru_cache(maxsize=1024)
+def _language(asked: str, remembered: str, accept_language: str) -> str:
+    """The app's choice of language, remembered: browsers send few distinct values, and parsing and
+    matching them was most of a hit's cost."""
+    return choose_language(asked, remembered, parse_accept_header(accept_language, LanguageAccept))
 
 
 def _fresh_for(headers: list[tuple[str, str]], asked_at_wall: float) -> float:
