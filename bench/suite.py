@@ -289,6 +289,22 @@ def seed(database_url: str, log_dir: Path, *extra: str) -> str:
     return line
 
 
+def micro_cache_figures(base_url: str) -> dict[str, float]:
+    """What `blogroll run`'s micro-cache did and holds, from its /metrics (src/blogroll/metrics.py)."""
+    figures: dict[str, float] = {}
+    for line in fetch(base_url + "/metrics").decode().splitlines():
+        if line.startswith(
+            (
+                "blogroll_micro_cache_answers_total",
+                "blogroll_micro_cache_bytes",
+                "blogroll_micro_cache_entries",
+            )
+        ):
+            name, _, value = line.rpartition(" ")
+            figures[name.removeprefix("blogroll_micro_cache_")] = float(value)
+    return figures
+
+
 def blog_paths(base_url: str) -> list[str]:
     data = json.loads(fetch(base_url + "/api/v1/blogs?limit=200"))
     return [f"/blogs/{item['id']}" for item in data["items"]] or ["/blogs/1"]
@@ -342,6 +358,8 @@ class Run:
             self.plan.load("embedded", base, app_endpoints(), [server], paths)
         if "embedded-cookie" in self.args.targets:
             self.plan.load("embedded-cookie", base, app_endpoints(), [server], paths, headers=BYPASS_COOKIE)
+        self.extra["embedded_micro_cache"] = micro_cache_figures(base)
+        log(f"embedded micro-cache: {self.extra['embedded_micro_cache']}")
         self.stop(server)
 
     # Blogroll, production server: `blogroll serve` (gunicorn) on PostgreSQL; then nginx micro-caching

@@ -80,3 +80,21 @@ def test_the_server_puts_it_inside_the_unread_bodies_guard(settings: Any, app: F
     loaded = server.load()
     assert isinstance(loaded.wsgi_app, unread_bodies.DiscardUnreadBodies)
     assert isinstance(loaded.wsgi_app.app, MicroCache)
+
+
+def test_metrics_count_what_the_cache_did(app: Flask) -> None:
+    from blogroll.server import micro_cache_for
+
+    def hits() -> float:
+        for line in call(app.wsgi_app, "/metrics").body.decode().splitlines():
+            if line.startswith('blogroll_micro_cache_answers_total{status="HIT"}'):
+                return float(line.rpartition(" ")[2])
+        return 0.0
+
+    before = hits()
+    cache = micro_cache_for(app, app.config["BLOGROLL_SETTINGS"])
+    # A copy lasts until its second ends: of 20 reads in a row, nearly all are hits.
+    answers = [call(cache, "/").headers["x-cache-status"] for _ in range(20)]
+    assert hits() - before == answers.count("HIT") > 0
+    sizes = call(app.wsgi_app, "/metrics").body.decode()
+    assert "blogroll_micro_cache_entries " in sizes and "blogroll_micro_cache_bytes " in sizes
