@@ -21,13 +21,20 @@ def require_loopback(url: str) -> None:
 
 
 def wrk(
-    url: str, connections: int, seconds: float, paths: list[str] | None = None, timeout: float = 10
+    url: str,
+    connections: int,
+    seconds: float,
+    paths: list[str] | None = None,
+    timeout: float = 10,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One wrk run: its report.lua figures; a request slower than `timeout` seconds counts as an error."""
+    """One wrk run: its report.lua figures; a request slower than `timeout` seconds counts as an error.
+    `headers` go with every request (e.g. a cookie, which no cache answers)."""
     require_loopback(url)
     threads = 1 if connections == 1 else min(2, os.cpu_count() or 1)
     argv = [
         "wrk",
+        *(argument for name, value in (headers or {}).items() for argument in ("-H", f"{name}: {value}")),
         f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",

@@ -45,6 +45,13 @@ PAGES = ["/", "/blogs/<id>", "/feed.atom"]
 API_CONNECTIONS = [1, 32]
 PAGE_CONNECTIONS = [1, 32, 256]
 
+# Issue 13's goals for `blogroll run` at 32 connections, as shares of the hello world's req/s in the
+# same run: answered by the micro-cache, and with a cookie (which no cache answers).
+GOAL_EMBEDDED_SHARE = {"/api/v1/blogs": 0.7, "/": 0.7, "/api/v1/entries": 0.5}
+GOAL_UNCACHED_SHARE = {"/api/v1/blogs": 0.25, "/": 0.1}
+GOAL_EMBEDDED_P99_MS = 50
+# Any cookie but `blogroll_lang` makes Blogroll's caches step aside (src/blogroll/micro_cache.py).
+BYPASS_COOKIE = {"Cookie": "bench=uncached"}
 # The issue's goals (issue 5), checked beside the figures.
 GOAL_API_RPS = 3000
 GOAL_API_P99_MS = 30
@@ -224,25 +231,26 @@ class Plan:
         endpoints: list[tuple[str, list[int]]],
         servers: list[Server],
         blog_paths: list[str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         for endpoint, connection_counts in endpoints:
             paths = blog_paths if endpoint == "/blogs/<id>" else None
             url = base_url + (paths[0] if paths else endpoint)
             # Warm the caches, the pools and the lazy imports; not recorded.
-            wrk(url, 8, self.warmup, paths)
+            wrk(url, 8, self.warmup, paths, headers=headers)
             drain(base_url)
             for connections in connection_counts:
                 measure = Measure(target, endpoint, connections)
                 rss_peak = 0
                 for number in range(self.runs):
                     with RssSampler(servers) as sampler:
-                        result = wrk(url, connections, self.seconds, paths)
+                        result = wrk(url, connections, self.seconds, paths, headers=headers)
                     rss_peak = max(rss_peak, sampler.peak)
                     drain(base_url)
                     result["loadavg_after"] = os.getloadavg()[0]
                     measure.runs.append(result)
                     log(
-                        f"{target:9} {endpoint:16} c={connections:<3} run {number + 1}: "
+                        f"{target:15} {endpoint:16} c={connections:<3} run {number + 1}: "
                         f"{result['rps']:8.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
                         f"p99 {result['p99_ms']:7.2f} ms  errors {result['error_count']}"
                     )
@@ -281,6 +289,22 @@ def seed(database_url: str, log_dir: Path, *extra: str) -> str:
     return line
 
 
+def micro_cache_figures(base_url: str) -> dict[str, float]:
+    """What `blogroll run`'s micro-cache did and holds, from its /metrics (src/blogroll/metrics.py)."""
+    figures: dict[str, float] = {}
+    for line in fetch(base_url + "/metrics").decode().splitlines():
+        if line.startswith(
+            (
+                "blogroll_micro_cache_answers_total",
+                "blogroll_micro_cache_bytes",
+                "blogroll_micro_cache_entries",
+            )
+        ):
+            name, _, value = line.rpartition(" ")
+            figures[name.removeprefix("blogroll_micro_cache_")] = float(value)
+    return figures
+
+
 def blog_paths(base_url: str) -> list[str]:
     data = json.loads(fetch(base_url + "/api/v1/blogs?limit=200"))
     return [f"/blogs/{item['id']}" for item in data["items"]] or ["/blogs/1"]
@@ -316,7 +340,9 @@ class Run:
             server.stop()
         self.servers.clear()
 
-    # Blogroll, embedded: `blogroll run` on SQLite, one process with the feed worker thread inside.
+    # Blogroll, embedded: `blogroll run` on SQLite, one process with the feed worker thread inside,
+    # its micro-cache on (`embedded`); `embedded-cookie`: the same server, every request with a cookie
+    # (what a signed-in admin's reads and every cache refresh cost).
     def embedded(self) -> None:
         data = self.work / "embedded"
         data.mkdir()
@@ -327,7 +353,13 @@ class Run:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base + "/healthz", server)
         self.static_page = self.static_page or fetch(base + "/")
-        self.plan.load("embedded", base, app_endpoints(), [server], blog_paths(base))
+        paths = blog_paths(base)
+        if "embedded" in self.args.targets:
+            self.plan.load("embedded", base, app_endpoints(), [server], paths)
+        if "embedded-cookie" in self.args.targets:
+            self.plan.load("embedded-cookie", base, app_endpoints(), [server], paths, headers=BYPASS_COOKIE)
+        self.extra["embedded_micro_cache"] = micro_cache_figures(base)
+        log(f"embedded micro-cache: {self.extra['embedded_micro_cache']}")
         self.stop(server)
 
     # Blogroll, production server: `blogroll serve` (gunicorn) on PostgreSQL; then nginx micro-caching
@@ -566,6 +598,8 @@ def goal_for(measure: dict[str, Any], nginx_256: float | None) -> str:
     target, endpoint, c = measure["target"], measure["endpoint"], measure["connections"]
     if target in ("nginx", "hello"):
         return "ceiling"
+    if target in ("embedded", "embedded-cookie"):
+        return embedded_goal(measure)
     parts = []
     if c == 1:
         ok = measure["p50_ms"] <= GOAL_P50_ONE_MS
@@ -585,16 +619,33 @@ def goal_for(measure: dict[str, Any], nginx_256: float | None) -> str:
     return "; ".join(parts)
 
 
+def embedded_goal(measure: dict[str, Any]) -> str:
+    """Issue 13's goal for a `blogroll run` figure: a share of the hello world's req/s at 32 connections."""
+    shares = GOAL_EMBEDDED_SHARE if measure["target"] == "embedded" else GOAL_UNCACHED_SHARE
+    need = shares.get(measure["endpoint"])
+    if measure["connections"] != 32 or need is None:
+        return ""
+    if measure.get("x_hello") is None:
+        return "needs hello figure"
+    ok = measure["x_hello"] >= need and measure["errors"] == 0
+    text = f">={need:g}x hello"
+    if measure["target"] == "embedded":
+        ok = ok and measure["p99_ms"] <= GOAL_EMBEDDED_P99_MS
+        text += f" p99<={GOAL_EMBEDDED_P99_MS}ms"
+    return f"{text} {'PASS' if ok else 'FAIL'}"
+
+
 def table(results: list[dict[str, Any]]) -> str:
     header = (
-        f"{'target':9} {'endpoint':16} {'conn':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'target':15} {'endpoint':16} {'conn':>4} {'req/s':>9} {'x hello':>7} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'errors':>6} {'RSS MB':>7}  goal"
     )
     lines = [header, "-" * len(header)]
     for row in results:
         rss = f"{row['rss_mb']:.0f}" if row["rss_mb"] is not None else "-"
+        share = f"{row['x_hello']:.3f}" if row.get("x_hello") is not None else "-"
         lines.append(
-            f"{row['target']:9} {row['endpoint']:16} {row['connections']:>4} {row['rps']:>9.0f} "
+            f"{row['target']:15} {row['endpoint']:16} {row['connections']:>4} {row['rps']:>9.0f} {share:>7} "
             f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6} {rss:>7}  {row['goal']}"
         )
     return "\n".join(lines)
@@ -646,7 +697,7 @@ def chart(results: list[dict[str, Any]], path: Path, title: str) -> None:
 
 # --- main ----------------------------------------------------------------------------------------------
 
-ALL_TARGETS = ["nginx", "hello", "embedded", "serve", "cached", "stale"]
+ALL_TARGETS = ["nginx", "hello", "embedded", "embedded-cookie", "serve", "cached", "stale"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -740,7 +791,7 @@ def main(argv: list[str] | None = None) -> int:
     worker_result: dict[str, Any] | None = None
     steps: list[tuple[str, Callable[[], None]]] = []
     # The static page of the nginx ceiling is a snapshot of Blogroll's home page, so ceilings run last.
-    if "embedded" in args.targets:
+    if {"embedded", "embedded-cookie"} & set(args.targets):
         steps.append(("embedded", run.embedded))
     if {"serve", "cached", "stale"} & set(args.targets):
         steps.append(("serve", run.serve))
@@ -783,7 +834,9 @@ def main(argv: list[str] | None = None) -> int:
 
     measures = [m.as_dict() for m in run.plan.measures]
     nginx_256 = next((m["rps"] for m in measures if m["target"] == "nginx" and m["connections"] == 256), None)
+    hello = {m["connections"]: m["rps"] for m in measures if m["target"] == "hello"}
     for m in measures:
+        m["x_hello"] = round(m["rps"] / hello[m["connections"]], 3) if hello.get(m["connections"]) else None
         m["goal"] = goal_for(m, nginx_256)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)

@@ -120,6 +120,17 @@ def test_production_requires_a_database_url(monkeypatch: pytest.MonkeyPatch) -> 
             "BLOGROLL_ENTRY_RETENTION_DAYS: Input should be greater than",
         ),
         ("BLOGROLL_ENTRIES_PER_BLOG", "1.5", "BLOGROLL_ENTRIES_PER_BLOG: Input should be a valid integer"),
+        ("BLOGROLL_MICRO_CACHE", "yes", "BLOGROLL_MICRO_CACHE: Input should be 'auto', 'on' or 'off'"),
+        (
+            "BLOGROLL_MICRO_CACHE_MAX_BYTES",
+            "1000",
+            "BLOGROLL_MICRO_CACHE_MAX_BYTES: Input should be greater than or equal to 65536",
+        ),
+        (
+            "BLOGROLL_MICRO_CACHE_MAX_ENTRIES",
+            "0",
+            "BLOGROLL_MICRO_CACHE_MAX_ENTRIES: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_invalid_values_name_the_variable(

@@ -108,6 +108,20 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `blogroll run`/`serve` use.")
     web_workers: int = Field(default=2, ge=1, description="Server processes for `blogroll serve`.")
     web_threads: int = Field(default=4, ge=1, description="Threads per server process.")
+    micro_cache: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Anonymous reads answered from memory for up to 1 s (src/blogroll/micro_cache.py); "
+        "`auto`: on for `blogroll run`, off for `blogroll serve` (its proxy caches them).",
+    )
+    micro_cache_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Memory the micro-cache's copies may take per server process; an answer over a "
+        "sixteenth of it is not kept.",
+    )
+    micro_cache_max_entries: int = Field(
+        default=2000, ge=1, description="Copies the micro-cache keeps at most per server process."
+    )
     graceful_timeout: int = Field(
         default=20, ge=1, description="Seconds in-flight requests get to finish on SIGTERM."
     )

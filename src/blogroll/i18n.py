@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import flask_babel
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
+from werkzeug.datastructures import LanguageAccept
 
 # The languages Blogroll serves; the first is the default. Adding one: docs/languages.md.
 LANGUAGES = ("en", "es")
@@ -46,13 +47,20 @@ def select_language() -> str:
     page like the others."""
     if _answers_json():
         return DEFAULT_LANGUAGE
-    asked = request.args.get(QUERY_ARG, "").strip().lower()
+    return choose_language(
+        request.args.get(QUERY_ARG, ""), request.cookies.get(COOKIE_NAME, ""), request.accept_languages
+    )
+
+
+def choose_language(asked: str, remembered: str, accepted: LanguageAccept) -> str:
+    """The language a page is answered in, from the address's `lang`, the cookie and the browser's
+    Accept-Language; apart from the request so the embedded micro-cache keys on the very same choice."""
+    asked = asked.strip().lower()
     if asked in LANGUAGES:
         return asked
-    remembered = request.cookies.get(COOKIE_NAME, "")
     if remembered in LANGUAGES:
         return remembered
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+    return accepted.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 
 def _answers_json() -> bool:

@@ -71,6 +71,11 @@ def configure(level: str, log_format: str = "text") -> None:
     root.addHandler(handler)
 
 
+def is_safe_request_id(incoming: str) -> bool:
+    """Whether a client's (or proxy's) request id may be logged and echoed as it is."""
+    return _SAFE_REQUEST_ID.match(incoming) is not None
+
+
 def init_app(app: Flask, *, log_requests: bool = False) -> None:
     """Request ids on every request; with `log_requests`, one line per request (in JSON mode the app
     writes the access log itself, with the route and request id that gunicorn's lacks)."""
@@ -78,7 +83,7 @@ def init_app(app: Flask, *, log_requests: bool = False) -> None:
     @app.before_request
     def _assign_request_id() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if is_safe_request_id(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -52,6 +52,17 @@ DB_CONNECTIONS_IN_USE = Gauge(
     "Database connections checked out of the pools.",
     multiprocess_mode="livesum",
 )
+MICRO_CACHE_ANSWERS = Counter(
+    "blogroll_micro_cache_answers",
+    "Reads seen by the in-process micro-cache, by what it did (X-Cache-Status: HIT, MISS, ...).",
+    ["status"],
+)
+MICRO_CACHE_BYTES = Gauge(
+    "blogroll_micro_cache_bytes", "Memory the micro-cache's copies take.", multiprocess_mode="livesum"
+)
+MICRO_CACHE_ENTRIES = Gauge(
+    "blogroll_micro_cache_entries", "Copies the micro-cache holds.", multiprocess_mode="livesum"
+)
 bp = Blueprint("metrics", __name__)
 
 
@@ -97,6 +108,18 @@ class BlogCounts(Collector):
         blogs.add_metric(["due"], float(due or 0))
         blogs.add_metric(["paused"], float(paused or 0))
         yield blogs
+
+
+def count_micro_cache(status: str) -> None:
+    """The micro-cache's `count` callback (src/blogroll/server.py)."""
+    MICRO_CACHE_ANSWERS.labels(status).inc()
+
+
+def watch_micro_cache(cache: Any) -> None:
+    """The micro-cache's size, read at each scrape (one process's; not kept in multiprocess files)."""
+    if not os.environ.get(MULTIPROCESS_DIR):
+        MICRO_CACHE_BYTES.set_function(lambda: cache.bytes)
+        MICRO_CACHE_ENTRIES.set_function(lambda: len(cache))
 
 
 @bp.get("/metrics")

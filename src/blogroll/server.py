@@ -16,17 +16,24 @@ from gunicorn.glogging import Logger
 from blogroll import unread_bodies
 from blogroll.config import Settings
 from blogroll.logs import JsonFormatter
+from blogroll.micro_cache import MicroCache
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """Runs `create_app(settings)` in each gunicorn worker (after the fork, so no pool is shared)."""
 
     def __init__(
-        self, settings: Settings, options: dict[str, Any], app_factory: Callable[[Settings], Flask]
+        self,
+        settings: Settings,
+        options: dict[str, Any],
+        app_factory: Callable[[Settings], Flask],
+        *,
+        micro_cache: bool = False,
     ) -> None:
         self.settings = settings
         self.options = options
         self.app_factory = app_factory
+        self.micro_cache = micro_cache
         super().__init__()
 
     def load_config(self) -> None:
@@ -37,6 +44,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         app = self.app_factory(self.settings)
+        if self.micro_cache:
+            app.wsgi_app = micro_cache_for(app, self.settings)  # type: ignore[method-assign]
         # Outermost: it must see the body exactly as gunicorn hands it over.
         app.wsgi_app = unread_bodies.DiscardUnreadBodies(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -44,6 +53,33 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             seconds=unread_bodies.DISCARD_SECONDS,
         )
         return app
+
+
+def wants_micro_cache(settings: Settings, *, behind_proxy: bool) -> bool:
+    """BLOGROLL_MICRO_CACHE: `auto` caches only where no proxy does (`blogroll run`)."""
+    if settings.micro_cache == "auto":
+        return not behind_proxy
+    return settings.micro_cache == "on"
+
+
+def micro_cache_for(app: Flask, settings: Settings) -> MicroCache:
+    """The app behind the in-process micro-cache, counted in /metrics when metrics are on."""
+    count = None
+    if settings.metrics:
+        from blogroll.metrics import count_micro_cache
+
+        count = count_micro_cache
+    cache = MicroCache(
+        app.wsgi_app,
+        max_bytes=settings.micro_cache_max_bytes,
+        max_entries=settings.micro_cache_max_entries,
+        count=count,
+    )
+    if settings.metrics:
+        from blogroll.metrics import watch_micro_cache
+
+        watch_micro_cache(cache)
+    return cache
 
 
 class StdoutLogger(Logger):  # type: ignore[misc]

@@ -25,7 +25,7 @@ from blogroll.cli.context import (
 @pass_context
 def run(context: Context, host: str | None, port: int | None) -> None:
     """Run Blogroll on one machine: migrate the database if needed, then serve it."""
-    from blogroll.server import GunicornServer, gunicorn_options, with_hooks
+    from blogroll.server import GunicornServer, gunicorn_options, wants_micro_cache, with_hooks
     from blogroll.worker.embedded import embedded_worker_hooks
 
     settings = context.settings
@@ -36,7 +36,8 @@ def run(context: Context, host: str | None, port: int | None) -> None:
     # The feed worker runs as a thread of the one web worker process, so nothing else is needed.
     options = with_hooks(options, embedded_worker_hooks(settings))
     click.echo(f"Blogroll {__version__} on http://{host}:{port}/ (database: {shown_url(settings)})")
-    GunicornServer(settings, options, create_app).run()
+    cache = wants_micro_cache(settings, behind_proxy=False)
+    GunicornServer(settings, options, create_app, micro_cache=cache).run()
 
 
 @click.command()
@@ -44,14 +45,15 @@ def run(context: Context, host: str | None, port: int | None) -> None:
 @pass_context
 def serve(context: Context, wait_seconds: float) -> None:
     """Serve with the production server (gunicorn); run `blogroll db upgrade` first."""
-    from blogroll.server import GunicornServer, gunicorn_options, with_hooks
+    from blogroll.server import GunicornServer, gunicorn_options, wants_micro_cache, with_hooks
 
     settings = context.settings
     _check_schema(context, wait_seconds)
     options = gunicorn_options(settings, host=settings.host, port=settings.port, workers=settings.web_workers)
     if settings.metrics and settings.web_workers > 1:
         options = with_hooks(options, {"child_exit": _share_metrics_between_processes()})
-    GunicornServer(settings, options, create_app).run()
+    cache = wants_micro_cache(settings, behind_proxy=True)
+    GunicornServer(settings, options, create_app, micro_cache=cache).run()
 
 
 def _share_metrics_between_processes() -> Callable[..., None]:
