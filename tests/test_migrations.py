@@ -1,11 +1,13 @@
 """The committed migrations build exactly the schema the models describe, on every engine."""
 
 import datetime as dt
+import warnings
+from collections.abc import Callable
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Boolean, Engine, Integer, String, column, insert, inspect, select, table
+from sqlalchemy import Boolean, Engine, Integer, String, column, insert, inspect, select, table, text
 
 from blogroll.storage.blogs import KEEPER_PAUSE
 from blogroll.storage.migrate import alembic_config, is_current, upgrade
@@ -20,10 +22,56 @@ def test_migrations_reach_head(engine: Engine) -> None:
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # SQLAlchemy and Alembic cannot read an index on an expression back from SQLite, and say so;
+    # the next test checks that index on every engine.
+    with engine.connect() as connection, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": _made_on(engine.dialect.name)}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def _made_on(dialect: str) -> Callable[..., bool]:
+    """Alembic compares every index of the models; one made only on some engines (`ddl_if`) is
+    compared only on those (the next test checks that it is absent elsewhere)."""
+
+    def include(item: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+        condition = getattr(item, "_ddl_if", None)
+        return kind != "index" or condition is None or dialect in condition.dialect
+
+    return include
+
+
+def test_0007_the_alphabetical_blogroll_reads_an_index_where_the_engine_has_them(engine: Engine) -> None:
+    # MariaDB cannot index an expression: there the index is absent and the blogroll is sorted.
+    expected = engine.dialect.name in ("sqlite", "postgresql")
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            found = connection.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'ix_blogs_lower_name_id'")
+            )
+            plan = " ".join(
+                str(row[-1])
+                for row in connection.execute(
+                    text("EXPLAIN QUERY PLAN SELECT id, name FROM blogs ORDER BY lower(name), id LIMIT 51")
+                )
+            )
+            assert "ix_blogs_lower_name_id" in plan and "TEMP B-TREE" not in plan, plan
+        elif engine.dialect.name == "postgresql":
+            found = connection.scalar(
+                text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_blogs_lower_name_id'")
+            )
+        else:
+            found = connection.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.statistics"
+                    " WHERE table_schema = DATABASE() AND index_name = 'ix_blogs_lower_name_id'"
+                )
+            )
+    assert found == (1 if expected else 0)
 
 
 def _downgrade(engine: Engine, revision: str) -> None:

@@ -18,12 +18,15 @@ from blogroll.config import current_settings
 from blogroll.discovery import NoFeedFound
 from blogroll.i18n import N_
 from blogroll.new_blogs import prepare_blog
+from blogroll.paging import page_number_arg
 from blogroll.schemas import BlogCreate, BlogUpdate
 from blogroll.storage import blogs
 from blogroll.storage.db import get_session
 from blogroll.storage.models import MAX_ID, Blog
 from blogroll.validation import describe_field, validation_details
 
+# The table shows this many blogs a page, so that it costs the same with 200 blogs or 20,000.
+TABLE_PAGE = 50
 DUPLICATE_FEED = N_("Another blog already has this feed address.")
 ORDERS = {
     "failing": _l("Failing first"),
@@ -41,11 +44,28 @@ def blog_list() -> str:
     order = request.args.get("sort", "failing")
     if order not in ORDERS:
         order = "failing"
+    number = page_number_arg()
     session = get_session()
-    rows = blogs.list_blog_health(session, name=name or None, tag=tag, order=order)
+    rows = blogs.list_blog_health(
+        session,
+        name=name or None,
+        tag=tag,
+        order=order,
+        offset=(number - 1) * TABLE_PAGE,
+        limit=TABLE_PAGE + 1,
+    )
+    if not rows and number > 1:
+        abort(404, _("There is no page %(number)s of this list.", number=number))
+    # The links keep the filters and the order; only the page changes.
+    values: dict[str, Any] = {
+        key: value for key, value in (("q", name), ("tag", tag), ("sort", order)) if value
+    }
     return render_template(
         "admin/blogs.html",
-        rows=rows,
+        rows=rows[:TABLE_PAGE],
+        total=blogs.count_blogs(session, name=name or None, tag=tag),
+        previous=None if number == 1 else url_for("admin.blog_list", page=number - 1, **values),
+        next=url_for("admin.blog_list", page=number + 1, **values) if len(rows) > TABLE_PAGE else None,
         q=name,
         tag=tag,
         tags=blogs.list_tags(session),

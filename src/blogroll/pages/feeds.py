@@ -15,7 +15,7 @@ from blogroll.pages.syndication import JSON_FEED_TYPE, FeedInfo, render_atom, re
 from blogroll.storage import blogs, entries
 from blogroll.storage.blogs import BlogLink
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Blog, Entry
+from blogroll.storage.models import Entry
 
 FEED_ENTRIES = 50
 ATOM_TYPE = "application/atom+xml"
@@ -26,7 +26,7 @@ Renderer = Callable[[Sequence[Entry], Mapping[int, BlogLink], FeedInfo], bytes]
 @bp.get("/blogroll.opml")
 @bp.get("/.well-known/recommendations.opml", endpoint="recommendations_opml")
 def opml_export() -> Response:
-    return opml_response(blogs.list_blogs_by_name(get_session()), title=current_settings().site_title)
+    return opml_response(title=current_settings().site_title)
 
 
 @bp.get("/feed.atom")
@@ -79,12 +79,14 @@ def feed_response(
     )
 
 
-def opml_response(found: list[Blog], *, title: str) -> Response:
-    """Blogs as OPML, with an ETag of what it lists (its `dateCreated` aside), like every page."""
+def opml_response(*, title: str, tag: str | None = None) -> Response:
+    """The blogs (or a tag's) as OPML. Its ETag comes from one query of the exported columns, so a
+    304 loads no objects and renders nothing; the blogs are loaded only to render the document."""
+    session = get_session()
     return conditional(
-        page_etag(state(found), [blog.tags for blog in found]),
+        page_etag(blogs.opml_state(session, tag=tag)),
         lambda: Response(
-            render_opml(found, title=title),
+            render_opml(blogs.list_blogs_by_name(session, tag=tag), title=title),
             mimetype="text/x-opml",
             headers={"Content-Disposition": 'inline; filename="blogroll.opml"'},
         ),

@@ -9,9 +9,8 @@ that way; every other tag's page is `/tags/<tag>`, without one.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, render_template, url_for
 from flask.blueprints import BlueprintSetupState
-from pydantic import TypeAdapter, ValidationError
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NotThisRule
 
@@ -20,12 +19,10 @@ from blogroll.config import current_settings
 from blogroll.pages import bp
 from blogroll.pages.feeds import ATOM_TYPE, feed_response, opml_response
 from blogroll.pages.syndication import JSON_FEED_TYPE, render_atom, render_json_feed
-from blogroll.pages.views import cursor_arg, older_url
-from blogroll.schemas import Tag
+from blogroll.pages.views import SIDEBAR_BLOGS, cursor_arg, entry_blog_names, known_tag, older_url
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
 
-_TAG = TypeAdapter(Tag)
 FORMAT_SUFFIXES = (".atom", ".json", ".opml")
 
 
@@ -71,14 +68,15 @@ def tag_page(tag: str) -> Response:
     known_tag(tag)
     cursor = cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, tag=tag, cursor=cursor)
-    tagged = blogs.list_blog_links(session, tag=tag)
+    tagged = blogs.list_newest_blog_links(session, limit=SIDEBAR_BLOGS, tag=tag)
+    names = entry_blog_names(session, page[: settings.page_size])
     return conditional(
-        page_etag(state(page), tagged),
+        page_etag(state(page), tagged, names.items()),
         lambda: render_template(
             "tag.html",
             tag=tag,
             blogroll=tagged,
-            blog_names={blog.id: blog.name for blog in tagged},
+            blog_names=names,
             entries=page[: settings.page_size],
             older=older_url(".tag_page", page, settings.page_size, tag=tag),
             newest=None if cursor is None else url_for(".tag_page", tag=tag),
@@ -115,19 +113,8 @@ def tag_json(tag: str) -> Response:
 @bp.get("/tags/<tag>.opml")
 def tag_opml(tag: str) -> Response:
     known_tag(tag)
-    return opml_response(blogs.list_blogs_by_name(get_session(), tag=tag), title=tag_title(tag))
+    return opml_response(title=tag_title(tag), tag=tag)
 
 
 def tag_title(tag: str) -> str:
     return f"{current_settings().site_title}: {tag}"
-
-
-def known_tag(tag: str) -> None:
-    """404 unless some blog carries exactly this tag (tags are stored normalized, so `Python` is
-    not `python`); text no tag can be never reaches the database."""
-    try:
-        valid = _TAG.validate_python(tag) == tag
-    except ValidationError:
-        valid = False
-    if not valid or not blogs.tag_exists(get_session(), tag):
-        abort(404, f"There is no tag “{tag[:100]}”.")

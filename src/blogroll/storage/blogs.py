@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from blogroll.storage.db import savepoint
@@ -112,18 +112,54 @@ class BlogLink(NamedTuple):
 
 
 def list_blog_links(
-    session: Session, *, ids: Iterable[int] | None = None, tag: str | None = None
+    session: Session,
+    *,
+    ids: Iterable[int] | None = None,
+    tag: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[BlogLink]:
     """The blogroll alphabetically, columns only (no objects, no tags): a few times cheaper than
-    `list_blogs_by_name` for 200 blogs; `ids` limits it to those blogs, `tag` to the blogs with it."""
-    query = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url, Blog.icon_digest).order_by(
-        func.lower(Blog.name), Blog.id
-    )
+    `list_blogs_by_name` for 200 blogs; `ids` limits it to those blogs, `tag` to the blogs with it,
+    `offset` and `limit` to one page of it (the index on lower(name), id serves that order)."""
+    query = _LINKS.order_by(func.lower(Blog.name), Blog.id)
     if ids is not None:
         query = query.where(Blog.id.in_(set(ids)))
     if tag is not None:
         query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     return [BlogLink(*row) for row in session.execute(query)]
+
+
+def list_newest_blog_links(session: Session, *, limit: int, tag: str | None = None) -> list[BlogLink]:
+    """The `limit` blogs added last (or the last with `tag`), shown alphabetically: a sidebar that
+    costs the same however long the blogroll grows (the whole roll is on the paged /blogs/)."""
+    query = _LINKS.order_by(Blog.id.desc()).limit(limit)
+    if tag is not None:
+        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
+    links = [BlogLink(*row) for row in session.execute(query)]
+    return sorted(links, key=lambda link: (link.name.lower(), link.id))
+
+
+_LINKS = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url, Blog.icon_digest)
+
+
+def opml_state(session: Session, *, tag: str | None = None) -> list[tuple[object, ...]]:
+    """What an OPML export shows, as plain rows (each blog's exported columns, once per tag), for
+    its ETag: one query of columns, no objects and no rendering, so a 304 stays cheap. Read rather
+    than summarized (a count and a latest updated_at) because MariaDB keeps times to the second:
+    two edits in one second would have kept the old ETag."""
+    query = (
+        select(Blog.id, Blog.name, Blog.feed_url, Blog.site_url, Blog.description, BlogTag.tag)
+        .outerjoin(BlogTag, BlogTag.blog_id == Blog.id)
+        .order_by(Blog.id, BlogTag.tag)
+    )
+    if tag is not None:
+        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
+    return [tuple(row) for row in session.execute(query)]
 
 
 def get_blog(session: Session, blog_id: int) -> Blog | None:
@@ -254,28 +290,61 @@ ADMIN_ORDERS = {
     "failing": (Blog.consecutive_errors.desc(), Blog.enabled, func.lower(Blog.name), Blog.id),
     "name": (func.lower(Blog.name), Blog.id),
     "next": (Blog.next_fetch_at, Blog.id),
-    "entries": (func.count(Entry.id).desc(), Blog.id),
+    # "entries" orders by each blog's entry count, counted in list_blog_health.
     "newest": (Blog.id.desc(),),
 }
 
 
 def list_blog_health(
-    session: Session, *, name: str | None = None, tag: str | None = None, order: str = "failing"
+    session: Session,
+    *,
+    name: str | None = None,
+    tag: str | None = None,
+    order: str = "failing",
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[BlogHealth]:
-    """Every blog (or those whose name contains `name`, or that carry `tag`) with its entry count."""
-    query = (
-        select(Blog, func.count(Entry.id))
-        .outerjoin(Entry, Entry.blog_id == Blog.id)
-        .group_by(Blog.id)
-        .options(WITH_TAGS)
-        .order_by(*ADMIN_ORDERS.get(order, ADMIN_ORDERS["failing"]))
-    )
+    """One page (`offset`, `limit`) of the blogs (or those whose name contains `name`, or that carry
+    `tag`) with their entry counts. The counts are taken for that page's blogs only, after it is
+    chosen, except when ordering by them ("entries"), which has to count every blog's."""
+    query = _health_filters(select(Blog), name, tag).options(WITH_TAGS)
+    if order == "entries":
+        counted = select(Entry.blog_id, func.count().label("entries")).group_by(Entry.blog_id).subquery()
+        entries = func.coalesce(counted.c.entries, 0)
+        query = query.add_columns(entries).outerjoin(counted, counted.c.blog_id == Blog.id)
+        query = query.order_by(entries.desc(), Blog.id)
+    else:
+        query = query.order_by(*ADMIN_ORDERS.get(order, ADMIN_ORDERS["failing"]))
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    if order == "entries":
+        return [BlogHealth(blog, blog.tags, count) for blog, count in session.execute(query)]
+    found = list(session.scalars(query))
+    counts: dict[int, int] = {}
+    if found:
+        count_query = (
+            select(Entry.blog_id, func.count())
+            .where(Entry.blog_id.in_([blog.id for blog in found]))
+            .group_by(Entry.blog_id)
+        )
+        counts = {blog_id: count for blog_id, count in session.execute(count_query)}
+    return [BlogHealth(blog, blog.tags, counts.get(blog.id, 0)) for blog in found]
+
+
+def count_blogs(session: Session, *, name: str | None = None, tag: str | None = None) -> int:
+    """How many blogs the admin table lists with these filters (one row read, whatever the count)."""
+    return session.scalar(_health_filters(select(func.count(Blog.id)), name, tag)) or 0
+
+
+def _health_filters(query: Select[Any], name: str | None, tag: str | None) -> Select[Any]:
     if name:
         pattern = "%" + name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(func.lower(Blog.name).like(pattern, escape="\\"))
     if tag:
         query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
-    return [BlogHealth(blog, blog.tags, count) for blog, count in session.execute(query)]
+    return query
 
 
 def list_tags(session: Session) -> list[str]:

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -86,6 +88,14 @@ class Base(DeclarativeBase):
 
 class Blog(Base):
     __tablename__ = "blogs"
+    # The alphabetical blogroll (/blogs/, the admin table by name) reads a page of this index instead
+    # of sorting every blog. MariaDB has no index on an expression (its name column's collation
+    # already ignores case, but ORDER BY lower(name) cannot use it), so there the sort stays.
+    __table_args__ = (
+        Index("ix_blogs_lower_name_id", func.lower(text("name")), "id").ddl_if(
+            dialect=("sqlite", "postgresql")  # type: ignore[arg-type]  # a tuple is documented
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
