@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
 from flask import Response, make_response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import inspect
@@ -40,22 +41,21 @@ def expire_with_this_second(response: Response) -> Response:
 def page_etag(*parts: Iterable[Iterable[object]]) -> str:
     """A validator of everything a page shows: the given rows (tuples of values, e.g. from `state`),
     plus the request's address (links are built from it), its language (a page in Spanish is another
-    page than the same address in English), the site settings and the version."""
+    page than the same address in English), the site settings and the version.
+
+    The values are hashed as one JSON document (orjson, a few µs for a page of rows): JSON writes
+    each value unambiguously, so no two different lists of values read the same."""
     settings = current_settings()
-    digest = hashlib.blake2b(digest_size=16)
     head = (__version__, request.host_url, request.full_path, current_language(), settings.site_title)
-    digest.update(repr((*head, settings.greeting, settings.page_size)).encode())
-    # Each value as text after its length, so that no two different lists of values read the same.
-    pieces: list[str] = []
-    for rows in parts:
-        pieces.append("rows")
-        for row in rows:
-            pieces.append("row")
-            for value in row:
-                text = value if type(value) is str else repr(value)
-                pieces += (str(len(text)), text)
-    digest.update("\x1f".join(pieces).encode())
-    return digest.hexdigest()
+    document = [[*head, settings.greeting, settings.page_size], *(list(rows) for rows in parts)]
+    return hashlib.blake2b(orjson.dumps(document, default=_plain), digest_size=16).hexdigest()
+
+
+def _plain(value: object) -> list[object]:
+    """What orjson does not write by itself: named tuples (rows, records), as lists."""
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} in a page's ETag")
 
 
 def state(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
