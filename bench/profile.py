@@ -50,9 +50,11 @@ ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
     ("/api/v1/blogs cookie", "/api/v1/blogs", BYPASS_COOKIE),
 ]
 # py-spy under load: the uncached path of the two pages issue 13 sets goals for.
-SAMPLED = [("/ cookie", "/"), ("/api/v1/blogs cookie", "/api/v1/blogs")]
+SAMPLED = [("/ cookie", "/", "index-cookie"), ("/api/v1/blogs cookie", "/api/v1/blogs", "api-blogs-cookie")]
 SAMPLE_SECONDS = 8
 TOP = 10
+SMALL = 0.01  # packages under this share of every endpoint's time are only named, below the table
+WRAPPER = 0.9  # functions holding this share of the time or more (the WSGI wrappers) are left out
 
 # Top-level module -> the package group shown in the tables; any other module is its own group.
 GROUPS = {
@@ -105,7 +107,7 @@ def package_of(filename: str, function: str = "") -> str:
         return TEMPLATES
     for marker in ("/site-packages/", "/dist-packages/"):
         if marker in path:
-            return _group(path.split(marker, 1)[1].split("/")[0].removesuffix(".py"))
+            return _group(path.split(marker, 1)[1].split("/")[0].split(".")[0])
     parts = path.split("/")
     for top in ("blogroll", "bench"):
         if top in parts[:-1]:
@@ -162,7 +164,7 @@ def summarize_cprofile(
     counting profiler events. Each event reads the CPU clock (a system call of about a microsecond,
     longer than most Python functions take), so `event_cost` (calibrate_event_cost) comes off each
     event; what is left is then scaled to `cpu_seconds`, the same calls' unprofiled CPU time."""
-    rows = []
+    rows: list[tuple[str, str, int, float, float]] = []
     for key, (_cc, calls, tottime, cumtime, _callers) in cpu.items():
         filename, line, function = key
         package = package_of(filename, function)
@@ -172,13 +174,15 @@ def summarize_cprofile(
         own_s = max(0.0, tottime - own_events * event_cost)
         cumulative_s = max(own_s, cumtime - all_events * event_cost)
         rows.append((short_name(filename, line, function), package, calls, own_s, cumulative_s))
-    scale = cpu_seconds / (sum(row[3] for row in rows) or 1.0)
-    own: Counter[str] = Counter()
+    scale = cpu_seconds / (sum(row[3] for row in rows) or 1.0)  # the profiler's slowdown, undone
+    own: dict[str, float] = {}
     for row in rows:
-        own[row[1]] += row[3] * scale
+        own[row[1]] = own.get(row[1], 0.0) + row[3] * scale
+    total = sum(row[3] for row in rows) or 1.0
 
     def top(index: int) -> list[dict[str, Any]]:
-        chosen = sorted(rows, key=lambda row: -row[index])[:TOP]
+        kept = [row for row in rows if float(row[index]) < WRAPPER * total]
+        chosen = sorted(kept, key=lambda row: -float(row[index]))[:TOP]
         return [
             {
                 "function": name,
@@ -222,7 +226,7 @@ def calibrate_event_cost(rounds: int = 5, calls: int = 20_000) -> float:
         counted.runcall(loop)
         profiled = pstats.Stats(cpu).total_tt  # type: ignore[attr-defined]
         events = pstats.Stats(counted).total_tt  # type: ignore[attr-defined]
-        costs.append((profiled - plain) / events)
+        costs.append(float(profiled - plain) / float(events))
     return max(0.0, min(costs))
 
 
@@ -230,7 +234,10 @@ def _prepared_environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
     from werkzeug.test import EnvironBuilder
 
     builder = EnvironBuilder(
-        path=path, headers=headers, base_url="http://127.0.0.1:8000/", environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        path=path,
+        headers=list(headers.items()),
+        base_url="http://127.0.0.1:8000/",
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     try:
         return builder.get_environ()
@@ -274,7 +281,7 @@ def profile_endpoint(
     for _ in range(3):  # warm: lazy imports, compiled templates, the pool
         call()
     gc.collect()
-    times = []
+    times: list[float] = []
     while len(times) < requests and sum(times) < budget_s:
         started = time.process_time()
         call()
@@ -320,7 +327,7 @@ def profile_in_process(data_dir: Path, requests: int, budget_s: float) -> dict[s
     event_cost = calibrate_event_cost()
     app = create_app(load_settings(data_dir=data_dir, log_level="WARNING"))
     freeze_start_up_heap(None)  # as gunicorn's post_worker_init does in `blogroll run`
-    blogs = json.loads(b"".join(app(_prepared_environ("/api/v1/blogs", {}), lambda *_a: None)))
+    blogs = json.loads(_body(app, _prepared_environ("/api/v1/blogs", {})))
     blog_id = blogs["items"][0]["id"] if blogs.get("items") else 1
     etag = ""
     results: dict[str, Any] = {}
@@ -330,12 +337,22 @@ def profile_in_process(data_dir: Path, requests: int, budget_s: float) -> dict[s
             headers = {"If-None-Match": etag}
         environ = _prepared_environ(path, headers)
         try:
-            results[label] = {"path": path, **profile_endpoint(_caller(app, environ), requests, budget_s, event_cost)}
+            results[label] = {
+                "path": path,
+                **profile_endpoint(_caller(app, environ), requests, budget_s, event_cost),
+            }
         except Exception as error:  # one broken endpoint must not lose the others' profiles
             results[label] = {"path": path, "error": f"{type(error).__name__}: {error}"}
         if label == "/":
             etag = _etag(app, environ)
     return results
+
+
+def _body(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> bytes:
+    def start_response(*_args: Any) -> None:
+        return None
+
+    return b"".join(app(environ, start_response))
 
 
 def _etag(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> str:
@@ -381,13 +398,15 @@ def summarize_collapsed(text: str) -> dict[str, Any]:
         own[packages[names[-1]]] += count
         own_function[names[-1]] += count
         for name in set(names):
-            total_function[name] += count
+            if packages[name] not in (STDLIB, "gunicorn"):  # the server's threads, around every request
+                total_function[name] += count
     total = samples or 1
 
     def top(counter: Counter[str]) -> list[dict[str, Any]]:
+        chosen = [(name, count) for name, count in counter.most_common() if count < WRAPPER * total]
         return [
             {"function": name, "package": packages[name], "share": round(count / total, 4)}
-            for name, count in counter.most_common(TOP)
+            for name, count in chosen[:TOP]
         ]
 
     return {
@@ -401,6 +420,13 @@ def summarize_collapsed(text: str) -> dict[str, Any]:
 def py_spy_command() -> str | None:
     found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     return found
+
+
+def spy_argv(spy: str, pid: int) -> list[str]:
+    """py-spy on `pid` and its children (gunicorn's web worker); without stopping them to read their
+    stacks (--nonblocking), so two of these can sample the same run: one per output format."""
+    options = "--subprocesses --nonblocking --full-filenames --rate 200 --duration".split()
+    return [spy, "record", "--pid", str(pid), *options, str(SAMPLE_SECONDS)]
 
 
 def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
@@ -422,14 +448,12 @@ def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"files": str(out_dir)}
     try:
         wait_ready(base + "/healthz", server)
-        for label, path in SAMPLED:
+        for label, path, name in SAMPLED:
             wrk(base + path, 8, 2, headers=BYPASS_COOKIE)  # warm-up, not sampled
-            name = re.sub(r"\W+", "-", label).strip("-") or "root"
             stacks: dict[str, Path] = {"raw": out_dir / f"{name}.txt", "flamegraph": out_dir / f"{name}.svg"}
             spies = [
                 subprocess.Popen(
-                    [spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking"]
-                    + ["--rate", "200", "--duration", str(SAMPLE_SECONDS), "--format", fmt, "-o", str(file)],
+                    [*spy_argv(spy, server.process.pid), "--format", fmt, "-o", str(file)],
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
@@ -503,19 +527,25 @@ def package_markdown(
         "|---|" + "---:|" * len(labels),
         f"| {first_row[0]} | " + " | ".join(first_row[1](profiles[label]) for label in labels) + " |",
     ]
+    rest = []
     for package, _ in totals.most_common():
-        cells = []
-        for label in labels:
-            row = next((r for r in profiles[label]["packages"] if r["package"] == package), None)
-            cells.append(cell(row) if row else "")
-        lines.append(f"| {package} | " + " | ".join(cells) + " |")
+        rows = [
+            next((r for r in profiles[label]["packages"] if r["package"] == package), None)
+            for label in labels
+        ]
+        if all(row is None or row["share"] < SMALL for row in rows):
+            rest.append(package)
+            continue
+        lines.append(f"| {package} | " + " | ".join(cell(row) if row else "" for row in rows) + " |")
+    if rest:
+        lines.append(f"\nUnder {SMALL:.0%} everywhere: {', '.join(rest)}.")
     return "\n".join(lines)
 
 
 def top_markdown(label: str, item: dict[str, Any]) -> str:
     """An endpoint's top functions, by cumulative then by own time, in ms per request (in-process)
     or as shares of the samples (py-spy)."""
-    lines = [f"`{label}`:"]
+    lines = [f"`{label}` (wrappers holding {WRAPPER:.0%} or more left out):"]
     for key, field in (("top_cumulative", "cumulative_ms"), ("top_own", "own_ms")):
         cells = [
             (f"{row[field]:.2f} ms" if field in row else _percent(row["share"]))
@@ -573,13 +603,17 @@ def _cpu_cell(item: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, help="a data folder seeded by bench/seed.py")
     parser.add_argument("--requests", type=int, default=100, help="requests per endpoint (default 100)")
     parser.add_argument(
         "--budget", type=float, default=5.0, help="at most this many CPU seconds of timed calls per endpoint"
     )
-    parser.add_argument("--markdown", type=Path, metavar="JSON", help="only print a result file's profile tables")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="JSON", help="only print a result file's profile tables"
+    )
     args = parser.parse_args(argv)
     if args.markdown:
         report = json.loads(args.markdown.read_text())
