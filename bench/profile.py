@@ -52,6 +52,15 @@ ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
 # py-spy under load: the uncached path of the two pages issue 13 sets goals for.
 SAMPLED = [("/ cookie", "/", "index-cookie"), ("/api/v1/blogs cookie", "/api/v1/blogs", "api-blogs-cookie")]
 SAMPLE_SECONDS = 8
+# py-spy's outputs, all sampling the same seconds: (label suffix, format, file suffix, options). Every
+# busy thread: where the 32 request threads are, waiting for the GIL included (it is released around
+# each SQLite call and socket write, so a wait shows there); the GIL holder only: where the one core's
+# worth of Python time goes, gunicorn's own included (which the in-process profile leaves out).
+VIEWS = [
+    ("", "raw", ".txt", []),
+    ("", "flamegraph", ".svg", []),
+    (" GIL", "raw", "-gil.txt", ["--gil"]),
+]
 TOP = 10
 SMALL = 0.01  # packages under this share of every endpoint's time are only named, below the table
 WRAPPER = 0.9  # functions holding this share of the time or more (the WSGI wrappers) are left out
@@ -424,14 +433,15 @@ def py_spy_command() -> str | None:
 
 def spy_argv(spy: str, pid: int) -> list[str]:
     """py-spy on `pid` and its children (gunicorn's web worker); without stopping them to read their
-    stacks (--nonblocking), so two of these can sample the same run: one per output format."""
+    stacks (--nonblocking), so several of these can sample the same run: one per view (VIEWS)."""
     options = "--subprocesses --nonblocking --full-filenames --rate 200 --duration".split()
     return [spy, "record", "--pid", str(pid), *options, str(SAMPLE_SECONDS)]
 
 
 def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
     """py-spy on a real `blogroll run` (its one web worker process) while wrk loads each SAMPLED path
-    with a cookie; writes `<name>.svg` (flamegraph) and `<name>.txt` (collapsed) to the work folder."""
+    with a cookie; writes `<name>.svg` (flamegraph), `<name>.txt` and `<name>-gil.txt` (collapsed
+    stacks, which speedscope.app reads too) to the run's logs folder."""
     from bench.load import wrk
     from bench.suite import BIN, base_env, wait_ready
     from tests.helpers.ports import free_port
@@ -450,28 +460,30 @@ def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
         wait_ready(base + "/healthz", server)
         for label, path, name in SAMPLED:
             wrk(base + path, 8, 2, headers=BYPASS_COOKIE)  # warm-up, not sampled
-            stacks: dict[str, Path] = {"raw": out_dir / f"{name}.txt", "flamegraph": out_dir / f"{name}.svg"}
+            outputs = [(view, fmt, out_dir / f"{name}{suffix}", extra) for view, fmt, suffix, extra in VIEWS]
             spies = [
                 subprocess.Popen(
-                    [*spy_argv(spy, server.process.pid), "--format", fmt, "-o", str(file)],
+                    [*spy_argv(spy, server.process.pid), *extra, "--format", fmt, "-o", str(file)],
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
                 )
-                for fmt, file in stacks.items()
+                for _view, fmt, file, extra in outputs
             ]
             load = wrk(base + path, 32, SAMPLE_SECONDS + 2, headers=BYPASS_COOKIE)
             said = [spy_process.communicate(timeout=60)[0] for spy_process in spies]
-            if not stacks["raw"].exists():
+            if not all(file.exists() for *_, file, _extra in outputs):
                 why = " ".join(said).strip()[-400:]
                 return {**results, "skipped": f"py-spy could not sample blogroll run: {why}"}
-            results[label] = {
-                "path": path,
-                "connections": 32,
-                "rps": load["rps"],
-                "files": [str(file) for file in stacks.values() if file.exists()],
-                **summarize_collapsed(stacks["raw"].read_text()),
-            }
+            for view, fmt, file, _extra in outputs:
+                if fmt == "raw":
+                    results[label + view] = {
+                        "path": path,
+                        "connections": 32,
+                        "rps": load["rps"],
+                        "file": str(file),
+                        **summarize_collapsed(file.read_text()),
+                    }
     finally:
         run.stop(server)
     return results
@@ -584,7 +596,8 @@ def profile_markdown(result: dict[str, Any]) -> str:
     if sampled:
         parts.append(
             "\npy-spy on `blogroll run` under wrk (32 connections, with a cookie): share of the samples "
-            f"per package (leaf frame); flamegraphs and collapsed stacks in {under_load.get('files')}:\n"
+            "per package (leaf frame), of every busy thread and (GIL) of the thread holding the GIL; "
+            f"flamegraphs and collapsed stacks in {under_load.get('files')}:\n"
         )
         parts.append(
             package_markdown(
