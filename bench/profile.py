@@ -12,6 +12,10 @@ Two views, both on the benchmark data set (bench/seed.py) in SQLite, as `blogrol
   cannot attach (it needs ptrace: root, or CAP_SYS_PTRACE).
 
     python -m bench.profile --data-dir DIR [--requests 100]   # the in-process part only, JSON on stdout
+    python -m bench.profile --markdown bench/results/STAMP.json  # a run's profile tables again
+
+Always as a module (`-m bench.profile`): as `python bench/profile.py` it would stand in for the
+standard library's `profile` module, which cProfile imports.
 """
 
 from __future__ import annotations
