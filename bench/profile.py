@@ -403,7 +403,7 @@ def summarize_collapsed(text: str) -> dict[str, Any]:
         for frame in stack.split(";"):
             match = _FRAME.match(frame)
             if not match:
-                continue  # a "process ..." or "thread ..." root that --subprocesses/--threads add
+                continue  # a "process ..." or "thread ..." root (py-spy's --subprocesses, --threads)
             name = short_name(match["file"], int(match["line"] or 0), match["function"])
             packages[name] = package_of(match["file"], match["function"])
             names.append(name)
@@ -437,9 +437,9 @@ def py_spy_command() -> str | None:
 
 
 def spy_argv(spy: str, pid: int) -> list[str]:
-    """py-spy on `pid` and its children (gunicorn's web worker); without stopping them to read their
-    stacks (--nonblocking), so several of these can sample the same run: one per view (VIEWS)."""
-    options = "--subprocesses --nonblocking --full-filenames --rate 200 --duration".split()
+    """py-spy on process `pid`, without stopping it to read its stacks (--nonblocking), so several of
+    these can sample the same run: one per view (VIEWS)."""
+    options = "--nonblocking --full-filenames --rate 200 --duration".split()
     return [spy, "record", "--pid", str(pid), *options, str(SAMPLE_SECONDS)]
 
 
@@ -463,12 +463,15 @@ def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"files": str(out_dir)}
     try:
         wait_ready(base + "/healthz", server)
+        # The web worker process that answers, not gunicorn's master (which only watches it).
+        workers = server.tree()[1:]
+        pid = workers[0].pid if workers else server.process.pid
         for label, path, name in SAMPLED:
             wrk(base + path, 8, 2, headers=BYPASS_COOKIE)  # warm-up, not sampled
             outputs = [(view, fmt, out_dir / f"{name}{suffix}", extra) for view, fmt, suffix, extra in VIEWS]
             spies = [
                 subprocess.Popen(
-                    [*spy_argv(spy, server.process.pid), *extra, "--format", fmt, "-o", str(file)],
+                    [*spy_argv(spy, pid), *extra, "--format", fmt, "-o", str(file)],
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     text=True,
