@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import orjson
 from flask import Response, make_response, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import inspect
 from werkzeug.http import is_resource_modified, quote_etag
 
 from blogroll.config import current_settings
@@ -39,7 +37,7 @@ def expire_with_this_second(response: Response) -> Response:
 
 
 def page_etag(*parts: Iterable[Iterable[object]]) -> str:
-    """A validator of everything a page shows: the given rows (tuples of values, e.g. from `state`),
+    """A validator of everything a page shows: the given rows (tuples of values: records, rows),
     plus the request's address (links are built from it), its language (a page in Spanish is another
     page than the same address in English), the site settings and the version.
 
@@ -56,20 +54,6 @@ def _plain(value: object) -> list[object]:
     if isinstance(value, tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} in a page's ETag")
-
-
-def state(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
-    """The column values of ORM objects: what they are, without their relationships or identity."""
-    return [tuple(getattr(row, key) for key in _columns(type(row))) for row in rows]
-
-
-_COLUMNS: dict[type[Any], tuple[str, ...]] = {}
-
-
-def _columns(model: type[Any]) -> tuple[str, ...]:
-    if model not in _COLUMNS:
-        _COLUMNS[model] = tuple(attribute.key for attribute in inspect(model).column_attrs)
-    return _COLUMNS[model]
 
 
 def conditional(

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from blogroll.caching import conditional, page_etag, state
+from blogroll.caching import conditional, page_etag
 from blogroll.config import current_settings
 from blogroll.pages import bp
 from blogroll.paging import page_number_arg
@@ -93,13 +93,13 @@ def known_tag(tag: str) -> None:
 def blog(blog_id: int) -> Response:
     settings = current_settings()
     session = get_session()
-    found = blogs.get_blog(session, blog_id)
+    found = blogs.find_blog_record(session, blog_id)
     if found is None:
         abort(404, _("There is no blog with id %(id)s.", id=blog_id))
     cursor = cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
     return conditional(
-        page_etag(state([found]), [found.tags], page),
+        page_etag([found], page),
         lambda: render_template(
             "blog.html",
             blog=found,
