@@ -62,7 +62,9 @@ def holders(output: str) -> list[int]:
 def test_two_processes_fetch_each_feed_once_with_one_feed_worker(
     tmp_path: Path, processes: Processes, feed_server: FeedServer
 ) -> None:
-    feeds = [feed_server.route(f"/feed-{n}.xml", Reply(body=rss((f"post-{n}", f"Post {n}")))) for n in range(8)]
+    feeds = [
+        feed_server.route(f"/feed-{n}.xml", Reply(body=rss((f"post-{n}", f"Post {n}")))) for n in range(8)
+    ]
     server, base, _env = start_run(tmp_path, processes, "--workers", "2", feeds=feeds)
     assert len(web_processes(server)) == 2
 
@@ -112,7 +114,9 @@ def test_another_process_takes_the_feed_worker_over_when_its_process_dies(
     assert server.wait(timeout=30) == 0
 
 
-def test_metrics_count_for_every_process(tmp_path: Path, processes: Processes, feed_server: FeedServer) -> None:
+def test_metrics_count_for_every_process(
+    tmp_path: Path, processes: Processes, feed_server: FeedServer
+) -> None:
     feed = feed_server.route("/feed.xml", Reply(body=rss(("a", "Counted"))))
     _server, base, _env = start_run(tmp_path, processes, "--workers", "2", feeds=[feed])
     assert wait_until(lambda: feed_server.hits["/feed.xml"], timeout=30, every=0.1, what="the fetch")
