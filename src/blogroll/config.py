@@ -237,7 +237,7 @@ class Settings(BaseSettings):
         description="File `blogroll worker` touches on every loop, for a container health check.",
     )
     embedded_worker: bool = Field(
-        default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
+        default=True, description="`blogroll run` also fetches feeds, in one of its server processes."
     )
 
     # Feeds that look after themselves: dead ones paused, old entries pruned
