@@ -138,7 +138,11 @@ def test_metrics_count_for_every_process(
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
-        (["--workers", "0"], {}, "Invalid value for '--workers': expected `auto` or a number of processes"),
+        (
+            ["--workers", "0"],
+            {},
+            "Invalid value for --workers: expected `auto` or a number of processes (1 or more), not 0",
+        ),
         (["--workers", "two"], {}, "expected `auto` or a number of processes (1 or more), not 'two'"),
         ([], {"BLOGROLL_RUN_WORKERS": "-1"}, "BLOGROLL_RUN_WORKERS: expected `auto` or a number"),
     ],

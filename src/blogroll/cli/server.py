@@ -58,7 +58,7 @@ def run(context: Context, host: str | None, port: int | None, workers: str | Non
             options = with_hooks(options, {"child_exit": _share_metrics_between_processes(metrics_dir)})
         click.echo(
             f"Blogroll {__version__} on http://{host}:{port}/ "
-            f"(database: {shown_url(settings)}; {processes} server process{'es' if processes > 1 else ''})"
+            f"(database: {shown_url(settings)}), {processes} server process{'es' if processes > 1 else ''}"
         )
         cache = wants_micro_cache(settings, behind_proxy=False)
         GunicornServer(settings, options, create_app, micro_cache=cache).run()
