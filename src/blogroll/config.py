@@ -31,7 +31,7 @@ DEFAULT_DRIVERS = {
 
 
 # `BLOGROLL_RUN_WORKERS=auto` runs one process per CPU up to this many: a third process brings no
-# speed on two cores and costs another 60-100 MB (BENCHMARKS.md, session 10).
+# speed on two cores and costs another 80-140 MB (BENCHMARKS.md, session 10).
 RUN_WORKERS_AUTO_MAX = 2
 
 
@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     run_workers: Literal["auto"] | int = Field(
         default="auto",
         description="Server processes for `blogroll run` (the feed worker runs in one of them); "
-        f"`auto`: one per CPU, at most {RUN_WORKERS_AUTO_MAX} (each takes 60-100 MB).",
+        f"`auto`: one per CPU, at most {RUN_WORKERS_AUTO_MAX} (each adds about 100 MB).",
     )
     web_threads: int = Field(default=4, ge=1, description="Threads per server process.")
     micro_cache: Literal["auto", "on", "off"] = Field(
