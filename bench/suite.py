@@ -756,6 +756,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also time the developer loop: watch edits, code-only rebuild, up --wait, image size",
     )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const=100,
+        type=int,
+        metavar="N",
+        help="also profile each endpoint (bench/profile.py): cProfile over N requests (default 100), "
+        "py-spy on `blogroll run` under load; `--targets none --profile` for the profile alone",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run (default 10)")
     parser.add_argument(
         "--runs", type=int, default=3, help="runs per figure; the median is reported (default 3)"
@@ -783,6 +792,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.targets) - set(ALL_TARGETS)
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
+    if args.profile is not None and args.profile < 1:
+        parser.error("--profile N: N must be at least 1")
     for url in args.target:
         require_loopback(url)
     return args
@@ -850,6 +861,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.devloop import devloop_benchmark
 
         steps.append(("devloop", lambda: devloop_benchmark(run, devloop_result)))
+    profile_result: dict[str, Any] = {}
+    if args.profile:
+        from bench.profile import profile_step
+
+        steps.append(("profile", lambda: profile_step(run, profile_result, args.profile)))
     try:
         for name, step in steps:
             try:
@@ -884,6 +900,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": measures,
         "worker": worker_result,
         "devloop": devloop_result or None,
+        "profile": profile_result or None,
         "notes": run.notes,
         "work_dir": str(run.work),
     }
@@ -904,6 +921,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print(devloop_table(report["devloop"]))
+    if report["profile"]:
+        from bench.profile import profile_markdown
+
+        print()
+        print(profile_markdown(report["profile"]))
     for note in run.notes:
         print(f"note: {note}")
     if measures:

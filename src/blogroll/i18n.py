@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import flask_babel
-from flask import Flask, Response, request
+from babel.support import NullTranslations
+from flask import Flask, Response, g, request
 from flask_babel import Babel, get_locale
 from werkzeug.datastructures import LanguageAccept
 
@@ -38,6 +39,23 @@ def gettext(string: str, **variables: Any) -> str:
     """flask_babel's `gettext`, typed: `string` in this request's language, variables filled in
     (English outside a request, as in the CLI)."""
     return str(flask_babel.gettext(string, **variables))
+
+
+def request_translations() -> NullTranslations:
+    """This request's catalog, looked up once per request (Flask-Babel finds it again, through
+    several context lookups, for each message: a page has 50 of them)."""
+    translations: NullTranslations | None = g.get("_blogroll_translations")
+    if translations is None:
+        translations = g._blogroll_translations = flask_babel.get_translations()
+    return translations
+
+
+def _template_gettext(string: str) -> str:
+    return request_translations().ugettext(string)
+
+
+def _template_ngettext(singular: str, plural: str, count: int) -> str:
+    return request_translations().ungettext(singular, plural, count)
 
 
 def select_language() -> str:
@@ -129,6 +147,10 @@ def init_app(app: Flask) -> None:
         default_locale=DEFAULT_LANGUAGE,
         default_timezone="UTC",
         locale_selector=select_language,
+    )
+    # Templates' `_`, `gettext` and `ngettext` (newstyle: Jinja fills in the variables and escapes).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
     )
     app.context_processor(language_values)
     app.after_request(mark_language)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+import babel.dates
 from babel.dates import get_datetime_format
 from flask import Flask
-from flask_babel import format_date, format_number, format_time, get_locale, gettext
+from flask_babel import format_number, get_locale, gettext
+from markupsafe import Markup
 from werkzeug.http import HTTP_STATUS_CODES
 
 from blogroll.config import current_settings
 from blogroll.formats import rfc3339, web_url
-from blogroll.i18n import N_
+from blogroll.i18n import DEFAULT_LANGUAGE, N_
 from blogroll.icon_urls import icon_url
 from blogroll.version import __version__
 
@@ -48,9 +51,29 @@ def status_phrase(status: int) -> str:
 def local_datetime(value: dt.datetime) -> str:
     """A time as the reader's language writes it, to the minute ("Mar 1, 2026, 9:00 AM",
     "1 mar 2026, 9:00"), in UTC; the machine-readable `datetime=` attribute keeps `rfc3339`."""
-    pattern = str(get_datetime_format("medium", locale=get_locale()))
-    return pattern.replace("{1}", str(format_date(value, "medium"))).replace(
-        "{0}", str(format_time(value, "short"))
+    return _written_datetime(value, str(get_locale() or DEFAULT_LANGUAGE))
+
+
+@functools.lru_cache(maxsize=8192)
+def _written_datetime(value: dt.datetime, locale: str) -> str:
+    """Remembered: a page shows 30 times, most of them shown again on the next request, and Babel
+    takes about 0.1 ms to write each (a third of a page's CPU before)."""
+    when = value.astimezone(dt.UTC)
+    pattern = str(get_datetime_format("medium", locale=locale))
+    day = babel.dates.format_date(when, "medium", locale=locale)
+    minute = babel.dates.format_time(when, "short", tzinfo=dt.UTC, locale=locale)
+    return pattern.replace("{1}", day).replace("{0}", minute)
+
+
+def blog_icon(blog_id: int, digest: str | None, size: int = 16) -> Markup:
+    """A blog's icon beside its name, from Blogroll's own origin (never the blog's site); nothing
+    when it has none. A function rather than a Jinja macro: a sidebar calls it for every blog, and a
+    macro call costs several times more."""
+    src = icon_url(blog_id, digest)
+    if not src:
+        return Markup("")
+    return Markup('<img class="icon" src="{}" width="{}" height="{}" alt="" loading="lazy">').format(
+        src, size, size
     )
 
 
@@ -73,3 +96,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_number, "local_number")
     app.add_template_global(icon_url, "icon_url")
+    app.add_template_global(blog_icon, "blog_icon")

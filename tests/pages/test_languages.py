@@ -219,3 +219,30 @@ def test_dates_and_numbers_are_written_the_reader_s_way(
     with app.test_request_context("/", headers={"Accept-Language": language}):
         assert local_datetime(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC)) == when
         assert local_number(1234567) == number
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_remembered_times_read_as_flask_babel_writes_them(app: Flask, language: str) -> None:
+    """`local_datetime` remembers what it wrote (a page writes the same 30 times again and again);
+    what it remembers must be what Flask-Babel's own formatters write, in each language, for times
+    of every hour and month, again when asked twice, and in one language after the other."""
+    from babel.dates import get_datetime_format
+    from flask_babel import format_date, format_time, get_locale
+
+    times = [
+        dt.datetime(2026, month, 1 + month, hour, 7 * month % 60, tzinfo=dt.UTC)
+        for month in range(1, 13)
+        for hour in (0, 9, 12, 13, 23)
+    ]
+    for other in ("en", "es"):
+        with app.test_request_context("/", headers={"Accept-Language": other}):
+            app.preprocess_request()
+            [local_datetime(when) for when in times[::3]]
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        app.preprocess_request()
+        for when in times * 2:
+            pattern = str(get_datetime_format("medium", locale=get_locale()))
+            expected = pattern.replace("{1}", str(format_date(when, "medium"))).replace(
+                "{0}", str(format_time(when, "short"))
+            )
+            assert local_datetime(when) == expected

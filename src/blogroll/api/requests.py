@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from blogroll.errors import ApiError
+from blogroll.schemas import list_json
 from blogroll.storage.db import get_session
 from blogroll.storage.models import utcnow
 from blogroll.storage.tokens import verify_token
@@ -94,6 +95,12 @@ def require_token(view: Callable[P, R]) -> Callable[P, R]:
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(model.model_dump_json(), status=status, headers=headers, mimetype="application/json")
+
+
+def list_response(items: list[dict[str, Any]], next_url: str | None) -> Response:
+    """A page of an API list (`BlogList`, `EntryList`): its items as `schemas.blog_item` and
+    `entry_item` make them, written by `schemas.list_json`."""
+    return Response(list_json(items, next_url), mimetype="application/json")
 
 
 def model_changes(model: BaseModel) -> dict[str, Any]:

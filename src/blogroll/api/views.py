@@ -11,6 +11,7 @@ from blogroll.api import bp
 from blogroll.api.requests import (
     json_body,
     json_response,
+    list_response,
     model_changes,
     query_args,
     request_body,
@@ -25,17 +26,17 @@ from blogroll.opml import OpmlError
 from blogroll.opml_import import import_opml
 from blogroll.schemas import (
     BlogCreate,
-    BlogList,
     BlogOut,
     BlogQuery,
     BlogUpdate,
-    EntryList,
     EntryOut,
     EntryQuery,
     Hello,
     ImportNote,
     ImportResult,
     RefusedOutline,
+    blog_item,
+    entry_item,
 )
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
@@ -65,7 +66,8 @@ def list_blogs() -> Response:
     if len(page) > query.limit:
         page = page[: query.limit]
         next_url = _next_page(".list_blogs", BlogQuery, cursor=str(page[-1].id))
-    return json_response(BlogList(items=[blog_out(blog) for blog in page], next=next_url))
+    items = [blog_item(blog, icon_url=icon_url(blog.id, blog.icon_digest, external=True)) for blog in page]
+    return list_response(items, next_url)
 
 
 @bp.post("/blogs")
@@ -165,7 +167,7 @@ def list_entries() -> Response:
         page = page[: query.limit]
         cursor_text = entries.EntryCursor.after(page[-1]).encode()
         next_url = _next_page(".list_entries", EntryQuery, cursor=cursor_text)
-    return json_response(EntryList(items=[EntryOut.model_validate(e) for e in page], next=next_url))
+    return list_response([entry_item(entry) for entry in page], next_url)
 
 
 @bp.get("/entries/<int:entry_id>")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from flask import Response, url_for
 
-from blogroll.caching import conditional, page_etag, state
+from blogroll.caching import conditional, page_etag
 from blogroll.config import current_settings
 from blogroll.opml import render_opml
 from blogroll.pages import bp
@@ -15,12 +15,12 @@ from blogroll.pages.syndication import JSON_FEED_TYPE, FeedInfo, render_atom, re
 from blogroll.storage import blogs, entries
 from blogroll.storage.blogs import BlogLink
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Entry
+from blogroll.storage.entries import EntryRecord
 
 FEED_ENTRIES = 50
 ATOM_TYPE = "application/atom+xml"
 
-Renderer = Callable[[Sequence[Entry], Mapping[int, BlogLink], FeedInfo], bytes]
+Renderer = Callable[[Sequence[EntryRecord], Mapping[int, BlogLink], FeedInfo], bytes]
 
 
 @bp.get("/blogroll.opml")
@@ -74,7 +74,7 @@ def feed_response(
     )
     # Feed readers poll; an unchanged feed costs them a 304 instead of the whole document.
     return conditional(
-        page_etag(state(latest), list(sources.values())),
+        page_etag(latest, list(sources.values())),
         lambda: Response(render(latest, sources, info), mimetype=mimetype),
     )
 

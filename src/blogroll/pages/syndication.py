@@ -15,7 +15,7 @@ import orjson
 from blogroll.formats import rfc3339, web_url
 from blogroll.opml import xml_text
 from blogroll.storage.blogs import BlogLink
-from blogroll.storage.models import Entry
+from blogroll.storage.entries import EntryRecord
 from blogroll.version import __version__
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -40,11 +40,11 @@ class FeedInfo:
     home_page_url: str
     blogroll_url: str
     # The permanent id of an entry, and the page of a blog here (for entries without a link).
-    entry_id: Callable[[Entry], str]
+    entry_id: Callable[[EntryRecord], str]
     blog_page: Callable[[int], str]
 
 
-def render_atom(latest: Sequence[Entry], blogs_by_id: Mapping[int, BlogLink], info: FeedInfo) -> bytes:
+def render_atom(latest: Sequence[EntryRecord], blogs_by_id: Mapping[int, BlogLink], info: FeedInfo) -> bytes:
     """An RFC 4287 feed: every entry has an id, a title, an author and an alternate link."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -88,7 +88,9 @@ def render_atom(latest: Sequence[Entry], blogs_by_id: Mapping[int, BlogLink], in
     return document
 
 
-def render_json_feed(latest: Sequence[Entry], blogs_by_id: Mapping[int, BlogLink], info: FeedInfo) -> bytes:
+def render_json_feed(
+    latest: Sequence[EntryRecord], blogs_by_id: Mapping[int, BlogLink], info: FeedInfo
+) -> bytes:
     """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1) of the same entries as the Atom
     feed: `content_html` is the stored, already sanitized summary; the author is the entry's own,
     else its blog (named, with the blog's site as its url)."""
@@ -104,7 +106,7 @@ def render_json_feed(latest: Sequence[Entry], blogs_by_id: Mapping[int, BlogLink
     return body
 
 
-def _json_item(entry: Entry, blog: BlogLink | None, info: FeedInfo) -> dict[str, Any]:
+def _json_item(entry: EntryRecord, blog: BlogLink | None, info: FeedInfo) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": info.entry_id(entry),
         "url": _entry_link(entry, info),
@@ -119,7 +121,7 @@ def _json_item(entry: Entry, blog: BlogLink | None, info: FeedInfo) -> dict[str,
     return item
 
 
-def _json_author(entry: Entry, blog: BlogLink | None) -> dict[str, str]:
+def _json_author(entry: EntryRecord, blog: BlogLink | None) -> dict[str, str]:
     if entry.author:
         return {"name": entry.author}
     if blog is None:
@@ -131,6 +133,6 @@ def _json_author(entry: Entry, blog: BlogLink | None) -> dict[str, str]:
     return author
 
 
-def _entry_link(entry: Entry, info: FeedInfo) -> str:
+def _entry_link(entry: EntryRecord, info: FeedInfo) -> str:
     # Without a usable link of its own, an entry points at its blog's page here.
     return web_url(entry.link) or info.blog_page(entry.blog_id)

@@ -14,7 +14,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NotThisRule
 
-from blogroll.caching import conditional, page_etag, state
+from blogroll.caching import conditional, page_etag
 from blogroll.config import current_settings
 from blogroll.pages import bp
 from blogroll.pages.feeds import ATOM_TYPE, feed_response, opml_response
@@ -71,7 +71,7 @@ def tag_page(tag: str) -> Response:
     tagged = blogs.list_newest_blog_links(session, limit=SIDEBAR_BLOGS, tag=tag)
     names = entry_blog_names(session, page[: settings.page_size])
     return conditional(
-        page_etag(state(page), tagged, names.items()),
+        page_etag(page, tagged, names.items()),
         lambda: render_template(
             "tag.html",
             tag=tag,

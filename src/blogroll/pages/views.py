@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from blogroll.caching import conditional, page_etag, state
+from blogroll.caching import conditional, page_etag
 from blogroll.config import current_settings
 from blogroll.pages import bp
 from blogroll.paging import page_number_arg
 from blogroll.schemas import Tag
 from blogroll.storage import blogs, entries
 from blogroll.storage.db import get_session
-from blogroll.storage.models import Entry
+from blogroll.storage.entries import EntryRecord
 
 # The sidebar shows the blogs added last, so that a page costs the same with 200 blogs or 20,000;
 # the whole blogroll is on /blogs/, a page at a time.
@@ -34,7 +34,7 @@ def index() -> Response:
     blogroll = blogs.list_newest_blog_links(session, limit=SIDEBAR_BLOGS)
     names = entry_blog_names(session, page[: settings.page_size])
     return conditional(
-        page_etag(state(page), blogroll, names.items()),
+        page_etag(page, blogroll, names.items()),
         lambda: render_template(
             "index.html",
             greeting=settings.greeting,
@@ -73,7 +73,7 @@ def blog_index() -> Response:
     )
 
 
-def entry_blog_names(session: Session, shown: list[Entry]) -> dict[int, str]:
+def entry_blog_names(session: Session, shown: list[EntryRecord]) -> dict[int, str]:
     """The names of the blogs of the entries shown (at most a page of them), not the whole roll's."""
     return {link.id: link.name for link in blogs.list_blog_links(session, ids={e.blog_id for e in shown})}
 
@@ -93,13 +93,13 @@ def known_tag(tag: str) -> None:
 def blog(blog_id: int) -> Response:
     settings = current_settings()
     session = get_session()
-    found = blogs.get_blog(session, blog_id)
+    found = blogs.find_blog_record(session, blog_id)
     if found is None:
         abort(404, _("There is no blog with id %(id)s.", id=blog_id))
     cursor = cursor_arg()
     page = entries.list_entries(session, limit=settings.page_size + 1, blog_id=blog_id, cursor=cursor)
     return conditional(
-        page_etag(state([found]), [found.tags], state(page)),
+        page_etag([found], page),
         lambda: render_template(
             "blog.html",
             blog=found,
@@ -120,7 +120,7 @@ def cursor_arg() -> entries.EntryCursor | None:
         abort(400, _("That page link is not valid. Start again from the first page."))
 
 
-def older_url(endpoint: str, page: list[Entry], size: int, **values: Any) -> str | None:
+def older_url(endpoint: str, page: list[EntryRecord], size: int, **values: Any) -> str | None:
     if len(page) <= size:
         return None
     return url_for(endpoint, before=entries.EntryCursor.after(page[size - 1]).encode(), **values)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from blogroll.storage.db import savepoint
+from blogroll.storage.db import read_rows, savepoint
 from blogroll.storage.models import MAX_ID, Blog, BlogTag, Entry, utcnow
 
 # What a paused blog says when a person (the admin pages, the API, the CLI) paused it.
@@ -62,10 +63,6 @@ class BlogRecord(NamedTuple):
     tags: list[str]
 
 
-_RECORD_COLUMNS = [getattr(Blog, name) for name in BlogRecord._fields if name != "tags"]
-_LIST_BLOGS = select(*_RECORD_COLUMNS).order_by(Blog.id)
-
-
 def list_blogs(
     session: Session,
     *,
@@ -75,20 +72,61 @@ def list_blogs(
 ) -> list[BlogRecord]:
     """Blogs in the order they were added (stable for paging); `after_id` is the paging cursor.
     Two queries: the blogs' columns, then the tags of those blogs."""
-    query = _LIST_BLOGS
-    if tag is not None:
-        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
-    if after_id is not None:
-        query = query.where(Blog.id > after_id)
-    if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
+    params = {"tag": tag, "after_id": after_id, "limit": limit}
+    query = _blogs_query(tag is not None, after_id is not None, limit is not None)
+    return _with_tags(session, read_rows(session, query, params))
+
+
+def find_blog_record(session: Session, blog_id: int) -> BlogRecord | None:
+    """One blog as `list_blogs` reads them (its page here): columns, no ORM object, and its tags in
+    the same query (a row per tag): one round trip."""
+    if not 0 < blog_id <= MAX_ID:
+        return None
+    rows = read_rows(session, _ONE_BLOG, {"blog_id": blog_id})
+    if not rows:
+        return None
+    tags = [row.tag for row in rows if row.tag is not None]
+    return BlogRecord._make((*rows[0][:-1], tags))
+
+
+def _with_tags(session: Session, rows: Sequence[Row[Any]]) -> list[BlogRecord]:
     tags: dict[int, list[str]] = {row.id: [] for row in rows}
     if tags:
-        tag_query = select(BlogTag.blog_id, BlogTag.tag).where(BlogTag.blog_id.in_(tags))
-        for blog_id, name in session.execute(tag_query.order_by(BlogTag.blog_id, BlogTag.tag)):
-            tags[blog_id].append(name)
+        for tag_row in read_rows(session, _TAGS_OF_BLOGS, {"ids": list(tags)}):
+            tags[tag_row.blog_id].append(tag_row.tag)
     return [BlogRecord._make((*row, tags[row.id])) for row in rows]
+
+
+_BLOGS = Blog.__table__.c
+_TAGS = BlogTag.__table__.c
+_TAGS_OF_BLOGS = (
+    select(_TAGS.blog_id, _TAGS.tag)
+    .where(_TAGS.blog_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TAGS.blog_id, _TAGS.tag)
+)
+# The blogs that carry the bound `tag`.
+_TAGGED = select(_TAGS.blog_id).where(_TAGS.tag == bindparam("tag"))
+
+
+_ONE_BLOG = (
+    select(*(_BLOGS[name] for name in BlogRecord._fields if name != "tags"), _TAGS.tag)
+    .outerjoin(BlogTag.__table__, _TAGS.blog_id == _BLOGS.id)
+    .where(_BLOGS.id == bindparam("blog_id"))
+    .order_by(_TAGS.tag)
+)
+
+
+@functools.cache
+def _blogs_query(by_tag: bool, after_id: bool, limited: bool) -> Select[Any]:
+    """The select for one combination of filters, built once, its values bound at each request."""
+    query = select(*(_BLOGS[name] for name in BlogRecord._fields if name != "tags")).order_by(_BLOGS.id)
+    if by_tag:
+        query = query.where(_BLOGS.id.in_(_TAGGED))
+    if after_id:
+        query = query.where(_BLOGS.id > bindparam("after_id"))
+    if limited:
+        query = query.limit(bindparam("limit"))
+    return query
 
 
 def list_blogs_by_name(session: Session, *, tag: str | None = None) -> list[Blog]:
@@ -122,29 +160,43 @@ def list_blog_links(
     """The blogroll alphabetically, columns only (no objects, no tags): a few times cheaper than
     `list_blogs_by_name` for 200 blogs; `ids` limits it to those blogs, `tag` to the blogs with it,
     `offset` and `limit` to one page of it (the index on lower(name), id serves that order)."""
-    query = _LINKS.order_by(func.lower(Blog.name), Blog.id)
-    if ids is not None:
-        query = query.where(Blog.id.in_(set(ids)))
-    if tag is not None:
-        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
-    if offset:
-        query = query.offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return [BlogLink(*row) for row in session.execute(query)]
+    chosen = None if ids is None else list(set(ids))
+    if chosen == []:
+        return []
+    query = _links_query(chosen is not None, tag is not None, bool(offset), limit is not None)
+    params = {"ids": chosen, "tag": tag, "offset": offset, "limit": limit}
+    return [BlogLink._make(row) for row in read_rows(session, query, params)]
 
 
 def list_newest_blog_links(session: Session, *, limit: int, tag: str | None = None) -> list[BlogLink]:
     """The `limit` blogs added last (or the last with `tag`), shown alphabetically: a sidebar that
     costs the same however long the blogroll grows (the whole roll is on the paged /blogs/)."""
-    query = _LINKS.order_by(Blog.id.desc()).limit(limit)
-    if tag is not None:
-        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
-    links = [BlogLink(*row) for row in session.execute(query)]
+    query = _newest_links_query(tag is not None)
+    links = [BlogLink._make(row) for row in read_rows(session, query, {"limit": limit, "tag": tag})]
     return sorted(links, key=lambda link: (link.name.lower(), link.id))
 
 
-_LINKS = select(Blog.id, Blog.name, Blog.site_url, Blog.feed_url, Blog.icon_digest)
+_LINKS = select(_BLOGS.id, _BLOGS.name, _BLOGS.site_url, _BLOGS.feed_url, _BLOGS.icon_digest)
+
+
+@functools.cache
+def _links_query(by_ids: bool, by_tag: bool, offset: bool, limited: bool) -> Select[Any]:
+    query = _LINKS.order_by(func.lower(_BLOGS.name), _BLOGS.id)
+    if by_ids:
+        query = query.where(_BLOGS.id.in_(bindparam("ids", expanding=True)))
+    if by_tag:
+        query = query.where(_BLOGS.id.in_(_TAGGED))
+    if offset:
+        query = query.offset(bindparam("offset"))
+    if limited:
+        query = query.limit(bindparam("limit"))
+    return query
+
+
+@functools.cache
+def _newest_links_query(by_tag: bool) -> Select[Any]:
+    query = _LINKS.order_by(_BLOGS.id.desc()).limit(bindparam("limit"))
+    return query.where(_BLOGS.id.in_(_TAGGED)) if by_tag else query
 
 
 def opml_state(session: Session, *, tag: str | None = None) -> list[tuple[object, ...]]:

@@ -6,14 +6,14 @@ import concurrent.futures
 import datetime as dt
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy import Executable, create_engine, event, text
+from sqlalchemy.engine import URL, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +45,16 @@ def savepoint(session: Session, conflict: Callable[[], Exception]) -> Iterator[N
             yield
     except IntegrityError as error:
         raise conflict() from error
+
+
+def read_rows(
+    session: Session, query: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """The rows of a Core select of table columns, on the session's connection (and transaction).
+
+    For rows that are not objects, the ORM's execution steps (`session.execute`) cost more than the
+    query itself: a list read this way takes a fraction of the CPU (bench: /api/v1/entries)."""
+    return session.connection().execute(query, params or {}).all()
 
 
 def database_now(session: Session) -> dt.datetime:
