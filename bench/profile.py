@@ -456,7 +456,9 @@ def sample_under_load(run: Run, data_dir: Path) -> dict[str, Any]:
         return {"skipped": "py-spy is not installed (uv sync --group bench)"}
     port = free_port()
     env = base_env(BLOGROLL_DATA_DIR=str(data_dir), BLOGROLL_GRACEFUL_TIMEOUT="5")
-    server = run.start("profile-embedded", [str(BIN / "blogroll"), "run", "--port", str(port)], env)
+    # One web process (blogroll run's default is one per CPU, at most 2), so py-spy sees every request.
+    argv = [str(BIN / "blogroll"), "run", "--port", str(port), "--workers", "1"]
+    server = run.start("profile-embedded", argv, env)
     base = f"http://127.0.0.1:{port}"
     out_dir = run.logs / "profiles"
     out_dir.mkdir(exist_ok=True)

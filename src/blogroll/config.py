@@ -30,6 +30,35 @@ DEFAULT_DRIVERS = {
 }
 
 
+# `BLOGROLL_RUN_WORKERS=auto` runs one process per CPU up to this many: a third process brings no
+# speed on two cores and costs another 80-140 MB (BENCHMARKS.md, session 10).
+RUN_WORKERS_AUTO_MAX = 2
+
+
+def parse_run_workers(value: object) -> Literal["auto"] | int:
+    """`auto` or a whole number of processes, 1 or more; anything else is refused in plain words."""
+    if isinstance(value, str):
+        value = value.strip().lower()
+        if value == "auto":
+            return "auto"
+        if value.isdigit():
+            value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ValueError(f"expected `auto` or a number of processes (1 or more), not {value!r}")
+
+
+def run_worker_count(value: Literal["auto"] | int) -> int:
+    """The number of server processes `blogroll run` starts for a `BLOGROLL_RUN_WORKERS` value."""
+    if value != "auto":
+        return value
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use (a container's cpuset)
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, RUN_WORKERS_AUTO_MAX))
+
+
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line telling the operator how to fix it."""
 
@@ -107,6 +136,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `blogroll run`/`serve` bind to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `blogroll run`/`serve` use.")
     web_workers: int = Field(default=2, ge=1, description="Server processes for `blogroll serve`.")
+    run_workers: Literal["auto"] | int = Field(
+        default="auto",
+        description="Server processes for `blogroll run` (the feed worker runs in one of them); "
+        f"`auto`: one per CPU, at most {RUN_WORKERS_AUTO_MAX} (each adds about 100 MB).",
+    )
     web_threads: int = Field(default=4, ge=1, description="Threads per server process.")
     micro_cache: Literal["auto", "on", "off"] = Field(
         default="auto",
@@ -203,7 +237,7 @@ class Settings(BaseSettings):
         description="File `blogroll worker` touches on every loop, for a container health check.",
     )
     embedded_worker: bool = Field(
-        default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
+        default=True, description="`blogroll run` also fetches feeds, in one of its server processes."
     )
 
     # Feeds that look after themselves: dead ones paused, old entries pruned
@@ -259,6 +293,11 @@ class Settings(BaseSettings):
             dotenv_settings,
             file_secret_settings,
         )
+
+    @field_validator("run_workers", mode="before")
+    @classmethod
+    def _run_workers_is_auto_or_a_count(cls, value: object) -> object:
+        return parse_run_workers(value)
 
     @field_validator("database_url")
     @classmethod

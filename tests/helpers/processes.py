@@ -24,6 +24,9 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         BLOGROLL_FETCH_POLL_INTERVAL="0.2",
         BLOGROLL_GRACEFUL_TIMEOUT="3",
         BLOGROLL_LOG_LEVEL="WARNING",
+        # `blogroll run`'s runtime folder (src/blogroll/cli/server.py): a server a test kills cannot
+        # remove it, so it goes with the test's folder.
+        TMPDIR=str(tmp_path),
     )
     env.update(extra)
     return env
