@@ -69,6 +69,17 @@ def _drop_server_database(engine_name: str, admin: Engine, url: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _no_metrics_folder_left_behind() -> Iterator[None]:
+    """An in-process `blogroll serve` (or `run`) with several processes points prometheus_client at
+    a folder through PROMETHEUS_MULTIPROC_DIR in this very process; a later test's `/metrics` would
+    then read its counts from files nobody writes."""
+    before = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    yield
+    if before is None:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty database on each engine, made once per test run."""
