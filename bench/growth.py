@@ -51,7 +51,13 @@ HELLO = "hello world (test client)"
 TAG = "python"  # every scale has it: bench/seed.py gives each blog 1-4 of its 25 tags
 BLOG_ID = 1  # every scale has it, with about 100 entries (entries / blogs is the same at each scale)
 FEED_ENTRIES = 20
-ADMIN_PATHS = ["/admin/", "/admin/?sort=name", "/admin/?sort=next", "/admin/?sort=newest", "/admin/?sort=entries"]
+ADMIN_PATHS = [
+    "/admin/",
+    "/admin/?sort=name",
+    "/admin/?sort=next",
+    "/admin/?sort=newest",
+    "/admin/?sort=entries",
+]
 ADMIN_PATHS += ["/admin/?page=2"]
 
 
@@ -60,9 +66,13 @@ def parse_scales(text: str) -> list[int]:
     try:
         scales = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"scales are whole numbers separated by commas, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"scales are whole numbers separated by commas, not {text!r}"
+        ) from None
     if len(scales) < 2 or scales[0] != 1 or sorted(set(scales)) != scales:
-        raise argparse.ArgumentTypeError(f"scales start at 1 and grow, at least two of them (e.g. 1,10), not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"scales start at 1 and grow, at least two of them (e.g. 1,10), not {text!r}"
+        )
     return scales
 
 
@@ -167,7 +177,9 @@ def worker_steps(database: db.Database, settings: Settings, samples: int) -> dic
     return {
         f"worker: claim {batch} blogs (+ release)": cpu_ms(claim_batch, samples=samples),
         f"worker: store {FEED_ENTRIES} new entries": statistics.median(
-            [store_once(parsed_feed(number, now), FEED_ENTRIES) for number in range(1, 1 + warmup + samples)][warmup:]
+            [store_once(parsed_feed(number, now), FEED_ENTRIES) for number in range(1, 1 + warmup + samples)][
+                warmup:
+            ]
         ),
         f"worker: store {FEED_ENTRIES} unchanged entries": statistics.median(
             [store_once(same, 0) for _ in range(warmup + samples)][warmup:]
@@ -194,7 +206,10 @@ def measure_scale(work: Path, scale: int, samples: int, log: Callable[[str], Non
     seeded = seed_database(
         url, blogs=BLOGS * scale, entries=ENTRIES * scale, seed_value=2026, feed_base=None, due_now=False
     )
-    log(f"growth {scale}x: seeded {seeded['blogs']} blogs, {seeded['entries']} entries in {seeded['seconds']} s")
+    log(
+        f"growth {scale}x: seeded {seeded['blogs']} blogs, {seeded['entries']} entries "
+        f"in {seeded['seconds']} s"
+    )
     figures: dict[str, float] = {HELLO: cpu_ms(get_ok(hello_client(), "/"), samples=samples)}
     with blogroll_app(url, data) as (app, settings):
         with db.get_database(app).transaction() as session:
@@ -232,14 +247,21 @@ def growth_rows(scales: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if name in scale["ms"]
         }
         known = [ratio for ratio in ratios.values() if ratio is not None]
-        rows.append({"name": name, "ms": ms, "ratio": ratios, "verdict": verdict(name, known) if known else "?"})
+        rows.append(
+            {"name": name, "ms": ms, "ratio": ratios, "verdict": verdict(name, known) if known else "?"}
+        )
     return rows
 
 
 def growth_table(result: dict[str, Any]) -> str:
     """The rows as a markdown table, for the terminal and BENCHMARKS.md."""
     scales = [str(scale["scale"]) for scale in result["scales"]]
-    head = ["endpoint", *(f"{s}x ms" for s in scales), *(f"{s}x / 1x" for s in scales[1:]), f"≤ {GOAL_RATIO}x"]
+    head = [
+        "endpoint",
+        *(f"{s}x ms" for s in scales),
+        *(f"{s}x / 1x" for s in scales[1:]),
+        f"≤ {GOAL_RATIO}x",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in result["rows"]:
         cells = [f"`{row['name']}`" if row["name"].startswith("/") else row["name"]]
@@ -264,7 +286,9 @@ def growth_benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--work", type=Path, required=True, help="folder for the seeded databases")
     parser.add_argument("--scales", type=parse_scales, default=[1, 10])
     parser.add_argument("--samples", type=int, default=30)
