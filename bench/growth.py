@@ -126,8 +126,14 @@ def hello_client() -> FlaskClient:
 def public_paths(client: FlaskClient) -> dict[str, str]:
     """Row name -> path of every anonymous page and API answer measured."""
     named = {"/": "/", "/?before=… (page 2)": second_page(client)}
-    paths = ["/blogs/", "/blogs/?page=2", f"/blogs/{BLOG_ID}", f"/tags/{TAG}", "/feed.atom", "/feed.json"]
-    paths += ["/blogroll.opml", "/api/v1/blogs", "/api/v1/blogs?limit=1", f"/api/v1/blogs/{BLOG_ID}"]
+    paths = ["/blogs/", "/blogs/?page=2", f"/blogs/?tag={TAG}", f"/blogs/{BLOG_ID}", f"/tags/{TAG}"]
+    paths += [f"/tags/{TAG}.atom", "/feed.atom", "/feed.json", "/blogroll.opml"]
+    paths += [
+        "/api/v1/blogs",
+        "/api/v1/blogs?limit=1",
+        f"/api/v1/blogs?tag={TAG}",
+        f"/api/v1/blogs/{BLOG_ID}",
+    ]
     paths += ["/api/v1/entries", f"/api/v1/entries?tag={TAG}"]
     return named | {path: path for path in paths}
 

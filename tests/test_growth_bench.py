@@ -4,13 +4,14 @@ scales it accepts, and the seed script's --scale."""
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from bench import seed
-from bench.growth import HELLO, growth_rows, growth_table, parse_scales
+from bench.growth import HELLO, cpu_ms, growth_rows, growth_table, parse_scales
 from blogroll.storage.models import Blog, Entry
 
 
@@ -89,3 +90,24 @@ def test_a_scale_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
         seed.main(["--database-url", "sqlite://", "--scale", "0"])
 
     assert "must be a whole number of at least 1, not 0" in capsys.readouterr().err
+
+
+def test_a_figure_is_the_median_of_the_timed_calls_after_the_warm_up() -> None:
+    calls: list[int] = []
+
+    cpu_ms(lambda: calls.append(1), samples=7, warmup=2)
+
+    assert len(calls) == 9
+
+
+def test_a_slow_call_is_timed_fewer_times_but_at_least_five() -> None:
+    calls: list[int] = []
+
+    def slow() -> None:
+        calls.append(1)
+        started = time.process_time()
+        while time.process_time() - started < 0.01:
+            pass
+
+    assert cpu_ms(slow, samples=100, warmup=0, budget_s=0.001) >= 10
+    assert len(calls) == 5
