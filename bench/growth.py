@@ -31,12 +31,14 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine
 
 from bench.seed import BLOGS, ENTRIES
 from bench.seed import seed as seed_database
 from blogroll import create_app
 from blogroll.config import Settings
 from blogroll.storage import db, users
+from blogroll.storage.migrate import upgrade
 from blogroll.worker.claim import claim_due, release
 from blogroll.worker.fetch import FeedResponse
 from blogroll.worker.parse import ParsedEntry
@@ -45,6 +47,7 @@ from blogroll.worker.store import Fetched, store_results
 from tests.admin.forms import PASSWORD, sign_in
 from tests.helpers.settings import make_settings
 
+RESULTS = Path(__file__).resolve().parent / "results"
 GOAL_RATIO = 1.5
 # Grows with the roll by design (every blog is in it); excepted from the goal, cached by its ETag.
 LINEAR = {"/blogroll.opml"}
@@ -205,22 +208,36 @@ def blogroll_app(database_url: str, data_dir: Path) -> Iterator[tuple[Flask, Set
         db.get_database(app).engine.dispose()
 
 
-def measure_scale(work: Path, scale: int, samples: int, log: Callable[[str], None]) -> dict[str, Any]:
-    """Seeds `scale` times the benchmark data set into a SQLite file of its own and measures it."""
+def measure_scale(
+    work: Path, scale: int, samples: int, log: Callable[[str], None], *, reuse: bool = False
+) -> dict[str, Any]:
+    """Seeds `scale` times the benchmark data set into a SQLite file of its own and measures it.
+    With `reuse`, a database an earlier run left there (`bench/run --keep`) is measured again instead,
+    upgraded to the current schema: for re-measuring 100x after a change without 25 minutes of seeding
+    (it then also holds the few entries the earlier runs' store steps wrote)."""
     data = work / f"growth-{scale}x"
     data.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{data / 'blogroll.db'}"
-    seeded = seed_database(
-        url, blogs=BLOGS * scale, entries=ENTRIES * scale, seed_value=2026, feed_base=None, due_now=False
-    )
-    log(
-        f"growth {scale}x: seeded {seeded['blogs']} blogs, {seeded['entries']} entries "
-        f"in {seeded['seconds']} s"
-    )
+    database = data / "blogroll.db"
+    url = f"sqlite:///{database}"
+    if reuse and database.exists():
+        engine = create_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        seeded: dict[str, Any] = {"reused": str(database)}
+        log(f"growth {scale}x: reusing {database}")
+    else:
+        seeded = seed_database(
+            url, blogs=BLOGS * scale, entries=ENTRIES * scale, seed_value=2026, feed_base=None, due_now=False
+        )
+        log(
+            f"growth {scale}x: seeded {seeded['blogs']} blogs, {seeded['entries']} entries "
+            f"in {seeded['seconds']} s"
+        )
     figures: dict[str, float] = {HELLO: cpu_ms(get_ok(hello_client(), "/"), samples=samples)}
     with blogroll_app(url, data) as (app, settings):
         with db.get_database(app).transaction() as session:
-            users.create_user(session, "growth", PASSWORD)
+            if users.get_user(session, "growth") is None:  # a reused database has it
+                users.create_user(session, "growth", PASSWORD)
         client = app.test_client()
         for name, path in public_paths(client).items():
             figures[name] = cpu_ms(get_ok(client, path), samples=samples)
@@ -280,13 +297,18 @@ def growth_table(result: dict[str, Any]) -> str:
 
 
 def growth_benchmark(
-    work: Path, scales: list[int], *, samples: int = 30, log: Callable[[str], None] = print
+    work: Path,
+    scales: list[int],
+    *,
+    samples: int = 30,
+    log: Callable[[str], None] = print,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     measured: list[dict[str, Any]] = []
     notes: list[str] = []
     for scale in scales:
         try:
-            measured.append(measure_scale(work, scale, samples, log))
+            measured.append(measure_scale(work, scale, samples, log, reuse=reuse))
         except Exception as error:  # e.g. the disk fills at 100x: keep the smaller scales' figures
             notes.append(f"{scale}x failed: {error!r}")
             log(notes[-1])
@@ -311,8 +333,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True, help="folder for the seeded databases")
     parser.add_argument("--scales", type=parse_scales, default=[1, 10])
     parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the databases already in WORK (bench/run --keep)"
+    )
     args = parser.parse_args(argv)
-    print(growth_table(growth_benchmark(args.work, args.scales, samples=args.samples)))
+    started = dt.datetime.now(dt.UTC)
+    result = growth_benchmark(args.work, args.scales, samples=args.samples, reuse=args.reuse)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{started:%Y%m%dT%H%M%SZ}-growth.json"
+    path.write_text(json.dumps({"started": started.isoformat(), "growth": result}, indent=2))
+    print(growth_table(result))
+    print(f"json:  {path}")
     return 0
 
 
