@@ -142,10 +142,10 @@ def public_paths(client: FlaskClient) -> dict[str, str]:
 
 
 def parsed_feed(number: int, now: dt.datetime) -> list[ParsedEntry]:
-    """A feed of FEED_ENTRIES entries; `number` makes their guids new."""
+    """A feed of FEED_ENTRIES entries; `number` and `now` (a run's own) make their guids new."""
     return [
         ParsedEntry(
-            guid=f"https://growth.example.org/{number}/{index}",
+            guid=f"https://growth.example.org/{now:%Y%m%dT%H%M%S.%f}/{number}/{index}",
             title=f"Post {index} of feed {number}",
             link=f"https://growth.example.org/{number}/{index}",
             author="Ada Lovelace",
