@@ -1,6 +1,7 @@
 """Fills a Blogroll database with a realistic, reproducible data set for the benchmarks.
 
     python bench/seed.py --database-url sqlite:////tmp/bench/blogroll.db   # 200 blogs, 20,000 entries
+    python bench/seed.py --database-url sqlite:////tmp/bench/10x.db --scale 10  # 2,000 / 200,000
     python bench/seed.py --database-url postgresql+psycopg://... --blogs 1000 --entries 0 \
         --feed-base http://127.0.0.1:9000/feeds                                      # the worker benchmark
 
@@ -29,6 +30,9 @@ from blogroll.storage.migrate import upgrade
 from blogroll.storage.models import ApiToken, Blog, BlogTag, Entry
 
 BATCH = 1000
+# The benchmark data set ("1x"); bench/growth.py seeds multiples of it.
+BLOGS = 200
+ENTRIES = 20_000
 
 TAGS = [
     "python", "rust", "go", "web", "databases", "devops", "security", "linux", "design", "ux",
@@ -191,6 +195,13 @@ def seed(
     return {**counts, "seconds": round(time.perf_counter() - started, 2)}
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,16 +211,22 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("DATABASE_URL"),
         help="default: Blogroll's settings ($DATABASE_URL, ...)",
     )
-    parser.add_argument("--blogs", type=int, default=200)
-    parser.add_argument("--entries", type=int, default=20_000)
+    parser.add_argument("--blogs", type=int, default=BLOGS)
+    parser.add_argument("--entries", type=int, default=ENTRIES)
+    parser.add_argument(
+        "--scale",
+        type=positive_int,
+        default=1,
+        help="multiplies --blogs and --entries (the growth benchmark: 10 is 2,000 blogs, 200,000 entries)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--feed-base", help="feed URLs become FEED_BASE/<n>.xml (worker benchmark)")
     parser.add_argument("--due-now", action="store_true", help="blogs are due for a fetch at once")
     args = parser.parse_args(argv)
     result = seed(
         args.database_url,
-        blogs=args.blogs,
-        entries=args.entries,
+        blogs=args.blogs * args.scale,
+        entries=args.entries * args.scale,
         seed_value=args.seed,
         feed_base=args.feed_base,
         due_now=args.due_now,

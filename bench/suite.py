@@ -752,6 +752,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--worker", action="store_true", help="also run the feed-worker benchmark")
     parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also the cost as the blogroll grows: each endpoint's CPU per request at each scale "
+        "(bench/growth.py)",
+    )
+    parser.add_argument(
+        "--growth-scales",
+        default="1,10",
+        help="growth benchmark: multiples of the benchmark data set, from 1 "
+        "(default 1,10; 100 seeds 2M entries)",
+    )
+    parser.add_argument(
         "--devloop",
         action="store_true",
         help="also time the developer loop: watch edits, code-only rebuild, up --wait, image size",
@@ -796,6 +808,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--profile N: N must be at least 1")
     for url in args.target:
         require_loopback(url)
+    if args.growth:
+        from bench.growth import parse_scales
+
+        try:
+            args.growth_scales = parse_scales(args.growth_scales)
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"--growth-scales: {error}")
     return args
 
 
@@ -856,6 +875,19 @@ def main(argv: list[str] | None = None) -> int:
             worker_result = worker_benchmark(run, feeds=args.feeds, latencies_ms=latencies)
 
         steps.append(("worker", worker_step))
+    growth_result: dict[str, Any] = {}
+    if args.growth:
+        from bench.growth import growth_benchmark
+
+        samples = 5 if args.quick else 30
+        steps.append(
+            (
+                "growth",
+                lambda: growth_result.update(
+                    growth_benchmark(run.work, args.growth_scales, samples=samples, log=log)
+                ),
+            )
+        )
     devloop_result: dict[str, Any] = {}  # filled as the figures come, so a failed step keeps the first ones
     if args.devloop:
         from bench.devloop import devloop_benchmark
@@ -901,6 +933,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker": worker_result,
         "devloop": devloop_result or None,
         "profile": profile_result or None,
+        "growth": growth_result or None,
         "notes": run.notes,
         "work_dir": str(run.work),
     }
@@ -926,6 +959,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print(profile_markdown(report["profile"]))
+    if growth_result:
+        from bench.growth import growth_table
+
+        print(f"\ncost as the blogroll grows ({growth_result['method']}):")
+        print(growth_table(growth_result))
     for note in run.notes:
         print(f"note: {note}")
     if measures:

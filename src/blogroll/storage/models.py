@@ -91,8 +91,18 @@ class Blog(Base):
     # The alphabetical blogroll (/blogs/, the admin table by name) reads a page of this index instead
     # of sorting every blog. MariaDB has no index on an expression (its name column's collation
     # already ignores case, but ORDER BY lower(name) cannot use it), so there the sort stays.
+    # The admin table's default order ("failing" first) reads a page of the second one the same way.
     __table_args__ = (
         Index("ix_blogs_lower_name_id", func.lower(text("name")), "id").ddl_if(
+            dialect=("sqlite", "postgresql")  # type: ignore[arg-type]  # a tuple is documented
+        ),
+        Index(
+            "ix_blogs_failing_first",
+            text("consecutive_errors DESC"),
+            "enabled",
+            func.lower(text("name")),
+            "id",
+        ).ddl_if(
             dialect=("sqlite", "postgresql")  # type: ignore[arg-type]  # a tuple is documented
         ),
     )
