@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from blogroll.formats import web_url
 from blogroll.schemas import MAX_TAGS, BlogCreate
-from blogroll.storage.blogs import NewBlog
+from blogroll.storage.blogs import NewBlog, OpmlBlog
 from blogroll.storage.models import NAME_LENGTH, TAG_LENGTH, Blog
 from blogroll.validation import describe_problem, validation_details
 
@@ -396,7 +396,7 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def render_opml(blogs: Iterable[Blog], *, title: str, now: dt.datetime | None = None) -> bytes:
+def render_opml(blogs: Iterable[Blog | OpmlBlog], *, title: str, now: dt.datetime | None = None) -> bytes:
     """The blogroll as OPML 2.0, readable by any feed reader."""
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")

@@ -80,13 +80,13 @@ def feed_response(
 
 
 def opml_response(*, title: str, tag: str | None = None) -> Response:
-    """The blogs (or a tag's) as OPML. Its ETag comes from one query of the exported columns, so a
-    304 loads no objects and renders nothing; the blogs are loaded only to render the document."""
-    session = get_session()
+    """The blogs (or a tag's) as OPML, alphabetically. One query of the exported columns gives its
+    ETag (a 304 renders nothing) and then its document."""
+    rows = blogs.opml_state(get_session(), tag=tag)
     return conditional(
-        page_etag(blogs.opml_state(session, tag=tag)),
+        page_etag(rows),
         lambda: Response(
-            render_opml(blogs.list_blogs_by_name(session, tag=tag), title=title),
+            render_opml(blogs.opml_blogs(rows), title=title),
             mimetype="text/x-opml",
             headers={"Content-Disposition": 'inline; filename="blogroll.opml"'},
         ),

@@ -199,19 +199,47 @@ def _newest_links_query(by_tag: bool) -> Select[Any]:
     return query.where(_BLOGS.id.in_(_TAGGED)) if by_tag else query
 
 
+class OpmlBlog(NamedTuple):
+    """A blog as the OPML export writes it."""
+
+    id: int
+    name: str
+    feed_url: str
+    site_url: str | None
+    description: str
+    tags: list[str]
+
+
 def opml_state(session: Session, *, tag: str | None = None) -> list[tuple[object, ...]]:
-    """What an OPML export shows, as plain rows (each blog's exported columns, once per tag), for
-    its ETag: one query of columns, no objects and no rendering, so a 304 stays cheap. Read rather
-    than summarized (a count and a latest updated_at) because MariaDB keeps times to the second:
-    two edits in one second would have kept the old ETag."""
+    """What an OPML export shows, as plain rows (each blog's exported columns, once per tag, in the
+    export's order), for its ETag and then its document (`opml_blogs`): one query of columns, no
+    objects, so a 304 stays cheap and the export costs in proportion to the roll (as ORM objects it
+    grew faster: the collector walked them all again and again). Read rather than summarized (a
+    count and a latest updated_at) because MariaDB keeps times to the second: two edits in one
+    second would have kept the old ETag."""
+    return [tuple(row) for row in read_rows(session, _opml_query(tag is not None), {"tag": tag})]
+
+
+def opml_blogs(rows: Iterable[tuple[object, ...]]) -> list[OpmlBlog]:
+    """`opml_state`'s rows (a blog's columns once per tag, its rows together) as one record per blog."""
+    found: list[OpmlBlog] = []
+    for blog_id, name, feed_url, site_url, description, tag in rows:
+        if not found or found[-1].id != blog_id:
+            found.append(OpmlBlog(blog_id, name, feed_url, site_url, description, []))  # type: ignore[arg-type]
+        if tag is not None:
+            found[-1].tags.append(tag)  # type: ignore[arg-type]
+    return found
+
+
+@functools.cache
+def _opml_query(by_tag: bool) -> Select[Any]:
+    columns = (_BLOGS.id, _BLOGS.name, _BLOGS.feed_url, _BLOGS.site_url, _BLOGS.description, _TAGS.tag)
     query = (
-        select(Blog.id, Blog.name, Blog.feed_url, Blog.site_url, Blog.description, BlogTag.tag)
-        .outerjoin(BlogTag, BlogTag.blog_id == Blog.id)
-        .order_by(Blog.id, BlogTag.tag)
+        select(*columns)
+        .outerjoin(BlogTag.__table__, _TAGS.blog_id == _BLOGS.id)
+        .order_by(func.lower(_BLOGS.name), _BLOGS.id, _TAGS.tag)
     )
-    if tag is not None:
-        query = query.where(Blog.id.in_(select(BlogTag.blog_id).where(BlogTag.tag == tag)))
-    return [tuple(row) for row in session.execute(query)]
+    return query.where(_BLOGS.id.in_(_TAGGED)) if by_tag else query
 
 
 def get_blog(session: Session, blog_id: int) -> Blog | None:
