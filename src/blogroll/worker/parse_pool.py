@@ -2,22 +2,22 @@
 
 feedparser and the sanitizer (nh3, called per entry) hold the GIL: a worker's fetch threads wait on
 the network side by side, but they parse one at a time, and a first pass over new feeds is then
-bound by one core. `ParsePool` hands each body to a small `ProcessPoolExecutor` instead: bytes and
+bound by one core. `ParsePool` hands each body to a parse process (a `ProcessPoolExecutor`) instead: bytes and
 the feed's address go in, a list of `ParsedEntry` (plain strings and datetimes) comes out, and
 `FeedParseError` comes back as it would in-thread. With 0 processes it parses in the calling thread,
 as before.
 
 The processes are started by a fork server (spawned where there is none), never forked from the
 worker itself: the worker has threads, and a fork copies whatever lock one of them held. The fork
-server has the parser imported already, so a process rebuilt after a crash starts in milliseconds.
+server has the parser imported already, so a process started to replace a crashed one is quick.
 
-A hostile feed must not stop the pass. A parse process that dies (a crash in a C extension, say)
-breaks the whole executor, and every feed it held fails with it, not knowing which one was the
-culprit; so the pool is rebuilt and each of those feeds is parsed once more, alone, in a process of
-its own: the culprit breaks that one too and is recorded as failed, the others are stored. A parse
-that runs past `parse_timeout` has its process stopped the same way (the executor cannot stop one
-task, so the pool's processes all go, and the feeds they held are retried alone). At most
-`processes` feeds are handed over at once, so a parse's time is its own, not the queue's.
+Each parse process is an executor of its own (`max_workers=1`), lent to one feed at a time: a
+process that dies (a hostile feed crashing a C extension, say) breaks only its own executor, so the
+feed it held is the one recorded as failed, and a parse that runs past `parse_timeout` has its process
+killed the same way; either way a new process replaces it and the other feeds go on untouched. One
+shared executor of N processes could not tell which feed killed it, and fails every feed it holds.
+A process is started (and waited for) before a feed is handed to it, so that a parse's time limit
+is the parse's own, not the process's start-up, nor a queue's.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 ParseFunction = Callable[..., list[ParsedEntry]]
 
 _CONTEXT_LOCK = threading.Lock()
+# How long a new parse process may take to start (imports included) on a busy machine.
+STARTUP_SECONDS = 60
 
 
 def parse_processes(settings: Settings, *, embedded: bool) -> int:
@@ -68,18 +72,18 @@ def _context() -> multiprocessing.context.BaseContext:
 
 class ParsePool:
     """Parses feed bodies in `processes` processes (0: in the calling thread); safe to call from
-    many threads at once. `close` stops the processes, whatever they are doing."""
+    many threads at once, each waiting for a free process. `close` stops them whatever they do."""
 
     def __init__(self, processes: int, *, timeout: float, parse: ParseFunction = parse_feed) -> None:
         self.processes = processes
         self.timeout = timeout
         self._parse = parse
+        # The free processes; None stands for one not started yet (they start on first use).
+        self._free: queue.Queue[ProcessPoolExecutor | None] = queue.Queue()
+        for _ in range(processes):
+            self._free.put(None)
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        # Feeds handed to the pool at once, so that none waits in the executor's own queue.
-        self._slots = threading.BoundedSemaphore(max(1, processes))
-        # Feeds parsed again alone after a broken pool go one at a time.
-        self._alone = threading.Lock()
+        self._live: set[ProcessPoolExecutor] = set()
         self._closed = False
 
     @classmethod
@@ -91,96 +95,90 @@ class ParsePool:
         not a feed, or one that crashed or hung its parse process; Abandoned once closed."""
         if self.processes == 0:
             return self._parse(body, url=url, content_type=content_type)
-        with self._slots:
-            pool = self._current()
-            try:
-                return self._result(pool, self._submit(pool, body, url, content_type), url)
-            except BrokenProcessPool:
-                self._discard(pool)
-        # Broken by this feed or by another one in the pool at the time: this one, alone, tells.
-        with self._alone:
+        executor = self._free.get()
+        try:
             self._check_open()
-            alone = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+            if executor is None:
+                executor = self._start()
+            future = executor.submit(self._parse, body, url=url, content_type=content_type)
             try:
-                return self._result(alone, self._submit(alone, body, url, content_type), url)
+                return future.result(timeout=self.timeout)
             except BrokenProcessPool:
+                self._retire(executor)
+                executor = None
                 self._check_open()
-                log.warning("the parse process crashed on the feed %s", url)
+                log.warning("the parse process died parsing the feed %s", url)
                 raise FeedParseError(
-                    "the feed crashed the feed parser (its process died); the feed is tried again "
-                    "at the next fetch"
+                    "the feed crashed the feed parser (its process died); it is tried again at the next fetch"
                 ) from None
-            finally:
-                _stop(alone)
+            except FutureTimeout:
+                self._retire(executor)
+                executor = None
+                log.warning("parsing the feed %s took over %g s; its process was stopped", url, self.timeout)
+                raise FeedParseError(
+                    f"the feed took over {self.timeout:g} s to parse (BLOGROLL_PARSE_TIMEOUT); "
+                    "its parser was stopped"
+                ) from None
+        finally:
+            self._free.put(executor)
 
     def pids(self) -> list[int]:
-        """The parse processes running now (for the benchmark's memory figures)."""
+        """The parse processes running now (for the benchmark's memory figures, and tests)."""
         with self._lock:
-            pool = self._pool
-        return list(_processes(pool)) if pool is not None else []
+            live = list(self._live)
+        return [pid for executor in live for pid in _processes(executor)]
 
     def close(self) -> None:
         """Stops the parse processes at once (a feed being parsed is abandoned); never waits on one."""
         with self._lock:
             self._closed = True
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            _stop(pool)
+            live, self._live = list(self._live), set()
+        for executor in live:
+            _stop(executor)
 
     def _check_open(self) -> None:
         if self._closed:
             raise Abandoned("the worker is stopping")
 
-    def _current(self) -> ProcessPoolExecutor:
+    def _start(self) -> ProcessPoolExecutor:
+        """A new parse process, once it is ready to take a feed."""
+        executor = ProcessPoolExecutor(max_workers=1, mp_context=_context())
         with self._lock:
-            self._check_open()
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=_context())
-            return self._pool
-
-    def _discard(self, pool: ProcessPoolExecutor) -> None:
-        """Drops a broken pool (once, whichever thread sees it first); the next parse makes another."""
-        with self._lock:
-            if self._pool is pool:
-                self._pool = None
-                log.warning("a parse process died or was stopped; starting new ones")
-        _stop(pool)
+            self._live.add(executor)
         self._check_open()
-
-    def _submit(
-        self, pool: ProcessPoolExecutor, body: bytes, url: str, content_type: str | None
-    ) -> Future[list[ParsedEntry]]:
         try:
-            return pool.submit(self._parse, body, url=url, content_type=content_type)
-        except RuntimeError as error:
-            # "cannot schedule new futures after shutdown": closed, or broken by another feed just now.
+            executor.submit(_ready).result(timeout=STARTUP_SECONDS)
+        except (BrokenProcessPool, FutureTimeout):
+            self._retire(executor)
             self._check_open()
-            raise BrokenProcessPool(str(error)) from error
-
-    def _result(self, pool: ProcessPoolExecutor, future: Future[list[ParsedEntry]], url: str) -> list[ParsedEntry]:
-        try:
-            return future.result(timeout=self.timeout)
-        except FutureTimeout:
-            log.warning("parsing the feed %s took over %g s; stopping its process", url, self.timeout)
-            # The executor cannot stop one task: its processes all go, the feeds they held are retried.
-            self._discard(pool)
             raise FeedParseError(
-                f"the feed took over {self.timeout:g} s to parse (BLOGROLL_PARSE_TIMEOUT); "
-                "its parser was stopped"
+                f"the feed parser's process did not start within {STARTUP_SECONDS} s; "
+                "the feed is tried again at the next fetch"
             ) from None
+        return executor
+
+    def _retire(self, executor: ProcessPoolExecutor) -> None:
+        with self._lock:
+            self._live.discard(executor)
+        _stop(executor)
 
 
-def _processes(pool: ProcessPoolExecutor) -> dict[int, multiprocessing.Process]:
+def _ready() -> bool:
+    """Runs in a new parse process: it answers once it has started, imports done."""
+    return True
+
+
+def _processes(executor: ProcessPoolExecutor) -> dict[int, Any]:
     # A private attribute, read only: the executor has no public way (before Python 3.14's
     # terminate_workers) to stop a process stuck in a task.
-    return dict(getattr(pool, "_processes", None) or {})
+    return dict(getattr(executor, "_processes", None) or {})
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kills the pool's processes and shuts it down; quick whatever they were doing."""
-    for process in _processes(pool).values():
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Kills the executor's process and shuts it down; quick whatever it was doing."""
+    for process in _processes(executor).values():
         try:
             process.kill()
         except (OSError, ValueError):
             pass  # already gone
-    pool.shutdown(wait=True, cancel_futures=True)
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -321,6 +321,8 @@ class Runner:
         if running or self._icons_running:
             log.info("abandoning %d in-flight fetch(es)", len(running) + len(self._icons_running))
             self._abandon.set()
+            # A feed still being parsed is abandoned too: its process is stopped, not waited for.
+            self.parser.close()
             while (running or self._icons_running) and time.monotonic() < abandon_by:
                 self._collect(self._next_event(abandon_by - time.monotonic()), running, report)
         self._icons_running.clear()
