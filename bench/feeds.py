@@ -7,7 +7,8 @@ default, then 0: a fetch from a real blog takes at least 100 ms; 0 measures CPU 
 
 Passes, each on its own freshly seeded database with the same blogs:
   naive        one feed at a time: fetch, parse, store (bench/worker_pass.py naive)
-  first_pass   Blogroll's worker, every feed new to it
+  first_pass   Blogroll's worker, every feed new to it (parsing in its pool: BLOGROLL_PARSE_PROCESSES)
+  first_pass_in_thread  the same, its fetch threads parsing (BLOGROLL_PARSE_PROCESSES=0)
   not_modified Blogroll's worker again, on the same database: every feed answers 304
 """
 
@@ -64,7 +65,9 @@ def write_feeds(folder: Path, count: int, entries: int = ENTRIES_PER_FEED, seed:
     return total
 
 
-def run_pass(mode: str, database_url: str, run: Run, *, processes: int = 1) -> dict[str, Any]:
+def run_pass(
+    mode: str, database_url: str, run: Run, *, processes: int = 1, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One pass; with `processes` > 1, that many worker processes share it, as `docker compose up
     --scale worker=N` would: the pass lasts from the first one's start to the last one's end."""
     from bench.suite import base_env, log
@@ -81,6 +84,7 @@ def run_pass(mode: str, database_url: str, run: Run, *, processes: int = 1) -> d
         # per-host limit is lifted to the concurrency, or it alone would set the pace.
         BLOGROLL_FETCH_PER_HOST=concurrency,
         BLOGROLL_LOG_LEVEL="WARNING",
+        **(env or {}),
     )
     script = [sys.executable, str(BENCH / "worker_pass.py")]
     if mode == "naive":
@@ -182,6 +186,11 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
     worker_url = fresh_database("blogroll_bench_worker")
     result["first_pass"] = run_pass("first_pass", worker_url, run)
     result["not_modified_pass"] = run_pass("not_modified", worker_url, run)
+    # The same first pass with the worker's own threads parsing (as inside `blogroll run`).
+    in_thread = {"BLOGROLL_PARSE_PROCESSES": "0"}
+    result["first_pass_in_thread"] = run_pass(
+        "first_in_thread", fresh_database("blogroll_bench_in_thread"), run, env=in_thread
+    )
     # One worker is one Python process, so one core at most; a first pass is CPU-bound (parsing),
     # and workers scale out (`--scale worker=N`), so the same passes again with one per core.
     cores = os.cpu_count() or 1
@@ -191,10 +200,14 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         result["not_modified_pass_scaled"] = run_pass("not_modified", scaled_url, run, processes=cores)
     run.stop(server)
     if run.args.postgres_url and not run.args.keep:
-        for name in ("naive", "worker", "scaled"):
+        for name in ("naive", "worker", "in_thread", "scaled"):
             drop_database(run.args.postgres_url, f"blogroll_bench_{name}")
 
     naive_fps = result["naive"]["feeds_per_s"]
+    if naive_fps:
+        result["speedup_first_in_thread_vs_naive"] = round(
+            result["first_pass_in_thread"]["feeds_per_s"] / naive_fps, 2
+        )
     result["goals"] = []
     for suffix, who in (("", "1 worker"), ("_scaled", f"{cores} workers")):
         if f"first_pass{suffix}" not in result:
@@ -205,7 +218,8 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         fast_enough = "PASS" if speedup >= GOAL_WORKER_SPEEDUP else "FAIL"
         cheap_enough = "PASS" if not_modified["feeds_per_s"] >= GOAL_WORKER_304_FPS else "FAIL"
         result["goals"] += [
-            f"{who}: first pass >= {GOAL_WORKER_SPEEDUP}x naive: {speedup:.1f}x {fast_enough}",
+            f"{who}: first pass >= {GOAL_WORKER_SPEEDUP}x naive: {speedup:.1f}x {fast_enough} "
+            f"({first.get('parse_processes', 0)} parse process(es) each)",
             f"{who}: all-304 pass >= {GOAL_WORKER_304_FPS} feeds/s: "
             f"{not_modified['feeds_per_s']:.0f} {cheap_enough}",
         ]

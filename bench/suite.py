@@ -954,6 +954,7 @@ def worker_table(result: dict[str, Any]) -> str:
             "naive",
             "first_pass",
             "not_modified_pass",
+            "first_pass_in_thread",
             "first_pass_scaled",
             "not_modified_pass_scaled",
         ):
@@ -963,6 +964,11 @@ def worker_table(result: dict[str, Any]) -> str:
                     f"    {key:24} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
                     f"{item.get('summary', '')}"
                 )
+                if item.get("rss_mb"):
+                    lines.append(
+                        f"    {'':24} peak RSS {item['rss_mb']:.0f} MB, parse processes "
+                        f"{item.get('parse_rss_mb', [])} MB"
+                    )
         lines.extend(f"    goal: {goal}" for goal in run.get("goals", []))
     return "\n".join(lines)
 
