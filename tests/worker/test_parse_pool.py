@@ -48,7 +48,14 @@ def stored(entries: list[Entry], since: dt.datetime, folder: str) -> list[tuple[
         return value.replace(f"/{folder}/", "/") if value is not None else None
 
     return [
-        (text(e.guid), e.title, text(e.link), e.author, text(e.summary), e.published_at >= since or e.published_at)
+        (
+            text(e.guid),
+            e.title,
+            text(e.link),
+            e.author,
+            text(e.summary),
+            e.published_at >= since or e.published_at,
+        )
         for e in entries
     ]
 
@@ -60,11 +67,15 @@ def pool_runner(harness: Harness, processes: int = 2, **overrides: Any) -> Runne
     return Runner(settings, harness.database, parser=parser)
 
 
-def test_the_pool_stores_the_same_entries_as_parsing_in_thread(harness: Harness, feed_server: FeedServer) -> None:
+def test_the_pool_stores_the_same_entries_as_parsing_in_thread(
+    harness: Harness, feed_server: FeedServer
+) -> None:
     pooled, in_thread = {}, {}
     for name, (body, headers) in FEEDS.items():
         pooled[name] = harness.add_blog(feed_server.route(f"/pool/{name}", Reply(body=body, headers=headers)))
-        in_thread[name] = harness.add_blog(feed_server.route(f"/thread/{name}", Reply(body=body, headers=headers)))
+        in_thread[name] = harness.add_blog(
+            feed_server.route(f"/thread/{name}", Reply(body=body, headers=headers))
+        )
 
     since = utcnow()
     harness.configure(parse_processes=2, entry_retention_days=0)
@@ -83,7 +94,9 @@ def test_the_pool_stores_the_same_entries_as_parsing_in_thread(harness: Harness,
 def test_the_pool_parses_in_other_processes() -> None:
     pool = ParsePool(2, timeout=10, parse=hostile_parser.parse)
     try:
-        entries = pool.parse(RSS20, url="https://blog.example.org/feed", content_type=RSS_TYPE["Content-Type"])
+        entries = pool.parse(
+            RSS20, url="https://blog.example.org/feed", content_type=RSS_TYPE["Content-Type"]
+        )
         assert [entry.guid for entry in entries] == ["post-2", "post-1"]
         authors = {int(entry.author) for entry in entries}
         assert authors <= set(pool.pids())
@@ -122,7 +135,9 @@ def test_a_feed_that_crashes_its_parser_fails_alone(harness: Harness, feed_serve
         assert [entry.guid for entry in harness.entries(blog_id)] == [f"post-{n}"]
 
 
-def test_a_feed_that_hangs_its_parser_is_stopped_and_fails_alone(harness: Harness, feed_server: FeedServer) -> None:
+def test_a_feed_that_hangs_its_parser_is_stopped_and_fails_alone(
+    harness: Harness, feed_server: FeedServer
+) -> None:
     hostile = harness.add_blog(feed_server.route("/hang.xml", Reply(body=RSS20 + hostile_parser.HANG)))
     others = [
         harness.add_blog(feed_server.route(f"/{n}.xml", Reply(body=rss((f"post-{n}", f"Post {n}")))))
@@ -158,8 +173,9 @@ def test_stopping_the_worker_stops_a_hung_parser(harness: Harness, feed_server: 
 
     assert not thread.is_alive()
     assert time.monotonic() - stopped < 5
-    for pid in pids:
-        assert wait_until(lambda pid=pid: not _alive(pid), timeout=5, every=0.05, what=f"process {pid} to end")
+    assert wait_until(
+        lambda: not any(_alive(pid) for pid in pids), timeout=5, every=0.05, what="the parse process to end"
+    )
     blog = harness.blog(hostile)
     assert (blog.claimed_until, blog.last_fetched_at, blog.consecutive_errors) == (None, None, 0)
 

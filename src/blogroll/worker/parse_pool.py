@@ -22,16 +22,17 @@ is the parse's own, not the process's start-up, nor a queue's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from blogroll.config import Settings
 from blogroll.worker.fetch import Abandoned
@@ -177,8 +178,6 @@ def _processes(executor: ProcessPoolExecutor) -> dict[int, Any]:
 def _stop(executor: ProcessPoolExecutor) -> None:
     """Kills the executor's process and shuts it down; quick whatever it was doing."""
     for process in _processes(executor).values():
-        try:
+        with contextlib.suppress(OSError, ValueError):  # already gone
             process.kill()
-        except (OSError, ValueError):
-            pass  # already gone
     executor.shutdown(wait=True, cancel_futures=True)
