@@ -8,7 +8,7 @@ default, then 0: a fetch from a real blog takes at least 100 ms; 0 measures CPU 
 Passes, each on its own freshly seeded database with the same blogs:
   naive        one feed at a time: fetch, parse, store (bench/worker_pass.py naive)
   first_pass   Blogroll's worker, every feed new to it (parsing in its pool: BLOGROLL_PARSE_PROCESSES)
-  first_pass_in_thread  the same, its fetch threads parsing (BLOGROLL_PARSE_PROCESSES=0)
+  first_pass_parseN  the same with N parse processes (`--parse-processes`, default 0: in-thread)
   not_modified Blogroll's worker again, on the same database: every feed answers 304
 """
 
@@ -130,10 +130,13 @@ def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
         "summary": f"{feeds} feeds: {new} new entries, outcomes {outcomes}; "
         f"shares {[r['feeds'] for r in results]}",
         "concurrency": results[0]["concurrency"],
+        "parse_processes": results[0].get("parse_processes", 0),
     }
 
 
-def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict[str, Any]:
+def worker_benchmark(
+    run: Run, *, feeds: int, latencies_ms: list[float], parse_processes: list[int] | None = None
+) -> dict[str, Any]:
     """The three passes once per fixture latency: 0 ms shows the CPU cost of a feed, 100 ms what
     overlapping the waits gains; both go in the result, with the goals checked on each."""
     from bench.suite import log
@@ -147,11 +150,15 @@ def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict
         "fixture_bytes": size,
         "database": "postgresql" if run.args.postgres_url else "sqlite",
         "concurrency": int(os.environ.get("BLOGROLL_FETCH_CONCURRENCY", DEFAULT_CONCURRENCY)),
-        "runs": [passes_at(run, folder, feeds, latency_ms) for latency_ms in latencies_ms],
+        "runs": [
+            passes_at(run, folder, feeds, latency_ms, parse_processes or []) for latency_ms in latencies_ms
+        ],
     }
 
 
-def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str, Any]:
+def passes_at(
+    run: Run, folder: Path, feeds: int, latency_ms: float, parse_processes: list[int]
+) -> dict[str, Any]:
     from bench.suite import (
         GOAL_WORKER_304_FPS,
         GOAL_WORKER_SPEEDUP,
@@ -186,11 +193,15 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
     worker_url = fresh_database("blogroll_bench_worker")
     result["first_pass"] = run_pass("first_pass", worker_url, run)
     result["not_modified_pass"] = run_pass("not_modified", worker_url, run)
-    # The same first pass with the worker's own threads parsing (as inside `blogroll run`).
-    in_thread = {"BLOGROLL_PARSE_PROCESSES": "0"}
-    result["first_pass_in_thread"] = run_pass(
-        "first_in_thread", fresh_database("blogroll_bench_in_thread"), run, env=in_thread
-    )
+    # The same first pass with other numbers of parse processes (0: the fetch threads parse, as
+    # inside `blogroll run`), each on a fresh database.
+    for count in parse_processes:
+        result[f"first_pass_parse{count}"] = run_pass(
+            f"first_parse{count}",
+            fresh_database(f"blogroll_bench_parse{count}"),
+            run,
+            env={"BLOGROLL_PARSE_PROCESSES": str(count)},
+        )
     # One worker is one Python process, so one core at most; a first pass is CPU-bound (parsing),
     # and workers scale out (`--scale worker=N`), so the same passes again with one per core.
     cores = os.cpu_count() or 1
@@ -200,14 +211,13 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         result["not_modified_pass_scaled"] = run_pass("not_modified", scaled_url, run, processes=cores)
     run.stop(server)
     if run.args.postgres_url and not run.args.keep:
-        for name in ("naive", "worker", "in_thread", "scaled"):
+        for name in ("naive", "worker", "scaled", *(f"parse{count}" for count in parse_processes)):
             drop_database(run.args.postgres_url, f"blogroll_bench_{name}")
 
     naive_fps = result["naive"]["feeds_per_s"]
-    if naive_fps:
-        result["speedup_first_in_thread_vs_naive"] = round(
-            result["first_pass_in_thread"]["feeds_per_s"] / naive_fps, 2
-        )
+    for count in parse_processes if naive_fps else []:
+        speedup = result[f"first_pass_parse{count}"]["feeds_per_s"] / naive_fps
+        result[f"speedup_first_parse{count}_vs_naive"] = round(speedup, 2)
     result["goals"] = []
     for suffix, who in (("", "1 worker"), ("_scaled", f"{cores} workers")):
         if f"first_pass{suffix}" not in result:

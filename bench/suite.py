@@ -751,6 +751,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replot", metavar="JSON", help="only redraw the chart and table of a result file")
     parser.add_argument("--feeds", type=int, default=1000, help="worker benchmark: feeds (default 1000)")
     parser.add_argument(
+        "--parse-processes",
+        default="0",
+        help="worker benchmark: the first pass again with BLOGROLL_PARSE_PROCESSES set to each of these "
+        "comma-separated values, beside the default's (default 0: in-thread)",
+    )
+    parser.add_argument(
         "--feed-latency-ms",
         default="100,0",
         help="worker benchmark: how long the fixture server holds back each answer; one run of the "
@@ -824,7 +830,10 @@ def main(argv: list[str] | None = None) -> int:
         def worker_step() -> None:
             nonlocal worker_result
             latencies = [float(value) for value in args.feed_latency_ms.split(",")]
-            worker_result = worker_benchmark(run, feeds=args.feeds, latencies_ms=latencies)
+            counts = [int(value) for value in args.parse_processes.split(",") if value.strip()]
+            worker_result = worker_benchmark(
+                run, feeds=args.feeds, latencies_ms=latencies, parse_processes=counts
+            )
 
         steps.append(("worker", worker_step))
     devloop_result: dict[str, Any] = {}  # filled as the figures come, so a failed step keeps the first ones
@@ -954,7 +963,7 @@ def worker_table(result: dict[str, Any]) -> str:
             "naive",
             "first_pass",
             "not_modified_pass",
-            "first_pass_in_thread",
+            *sorted(key for key in run if key.startswith("first_pass_parse")),
             "first_pass_scaled",
             "not_modified_pass_scaled",
         ):
