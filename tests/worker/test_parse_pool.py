@@ -144,7 +144,7 @@ def test_a_feed_that_hangs_its_parser_is_stopped_and_fails_alone(
         for n in range(4)
     ]
 
-    runner = pool_runner(harness, parse_timeout=1.0)
+    runner = pool_runner(harness, parse_timeout=3.0)
     started = time.monotonic()
     try:
         report = runner.run_pass()
@@ -153,7 +153,7 @@ def test_a_feed_that_hangs_its_parser_is_stopped_and_fails_alone(
 
     assert time.monotonic() - started < 20
     assert report.count("failed") == 1 and report.new == 4
-    assert "took over 1 s to parse" in (harness.blog(hostile).last_error or "")
+    assert "took over 3 s to parse" in (harness.blog(hostile).last_error or "")
     for n, blog_id in enumerate(others):
         assert [entry.guid for entry in harness.entries(blog_id)] == [f"post-{n}"]
 

@@ -148,7 +148,7 @@ class ParsePool:
             self._live.add(executor)
         self._check_open()
         try:
-            executor.submit(_ready).result(timeout=STARTUP_SECONDS)
+            executor.submit(_ready, self._parse).result(timeout=STARTUP_SECONDS)
         except (BrokenProcessPool, FutureTimeout):
             self._retire(executor)
             self._check_open()
@@ -164,9 +164,10 @@ class ParsePool:
         _stop(executor)
 
 
-def _ready() -> bool:
-    """Runs in a new parse process: it answers once it has started, imports done."""
-    return True
+def _ready(parse: ParseFunction) -> bool:
+    """Runs in a new parse process: it answers once it has started, the parse function's module
+    imported (it came pickled by name)."""
+    return callable(parse)
 
 
 def _processes(executor: ProcessPoolExecutor) -> dict[int, Any]:
