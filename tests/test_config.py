@@ -213,7 +213,7 @@ def test_a_webhook_url_that_is_not_a_web_address_is_refused_without_echoing_it(
 
 
 def test_parse_processes_is_auto_or_a_count(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert load_settings().parse_processes == "auto"
+    assert load_settings().parse_processes == 0
     for value, expected in (("AUTO", "auto"), ("0", 0), (" 3 ", 3), ("64", 64)):
         monkeypatch.setenv("BLOGROLL_PARSE_PROCESSES", value)
         assert load_settings().parse_processes == expected

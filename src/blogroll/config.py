@@ -206,10 +206,10 @@ class Settings(BaseSettings):
         default=True, description="`blogroll run` also fetches feeds, in the same process as the server."
     )
     parse_processes: int | Literal["auto"] = Field(
-        default="auto",
-        description="Processes that parse and sanitize fetched feeds beside a worker's fetch threads, "
-        "so that one worker uses more than one core; 0: its own threads parse. `auto`: one per core "
-        "but one for `blogroll worker` and `blogroll fetch`, 0 for `blogroll run` (memory first).",
+        default=0,
+        description="Processes that parse and sanitize fetched feeds beside a worker's fetch threads "
+        "(worker.parse_pool); 0: the fetch threads parse (measured faster on a busy 2-core machine, "
+        "see BENCHMARKS.md); `auto`: one per core but one, at least one.",
     )
     parse_timeout: float = Field(
         default=30.0,

@@ -29,9 +29,6 @@ def worker_settings(database_url: str, **overrides: Any) -> Settings:
         "graceful_timeout": 5,
         # The feed tests count the requests a pass makes; the icon tests turn icons on.
         "fetch_icons": False,
-        # The fetch threads parse, so a pass starts no processes and these tests stay quick on a busy
-        # machine; test_parse_pool.py runs the pool, and the command tests `blogroll worker`'s default.
-        "parse_processes": 0,
     }
     values.update(overrides)
     return make_settings(database_url, **values)

@@ -193,17 +193,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize(
-    ("value", "embedded", "expected"),
-    [("auto", True, 0), ("0", False, 0), ("3", True, 3)],
-)
-def test_how_many_parse_processes(value: str, embedded: bool, expected: int) -> None:
-    assert parse_processes(make_settings(parse_processes=value), embedded=embedded) == expected
+@pytest.mark.parametrize(("value", "expected"), [("0", 0), ("3", 3)])
+def test_how_many_parse_processes(value: str, expected: int) -> None:
+    assert parse_processes(make_settings(parse_processes=value)) == expected
+
+
+def test_the_fetch_threads_parse_by_default() -> None:
+    assert parse_processes(make_settings()) == 0
 
 
 def test_auto_leaves_one_core_to_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = make_settings()
+    settings = make_settings(parse_processes="auto")
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert parse_processes(settings, embedded=False) == 3
+    assert parse_processes(settings) == 3
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert parse_processes(settings, embedded=False) == 1
+    assert parse_processes(settings) == 1

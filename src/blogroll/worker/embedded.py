@@ -12,7 +12,6 @@ from typing import Any
 
 from blogroll.config import Settings
 from blogroll.storage.db import Database, make_engine
-from blogroll.worker.parse_pool import ParsePool
 from blogroll.worker.runner import Runner
 
 
@@ -23,9 +22,7 @@ def embedded_worker_hooks(settings: Settings) -> dict[str, Any]:
     started: dict[str, Any] = {}
 
     def post_worker_init(web_worker: Any) -> None:
-        runner = Runner(
-            settings, Database(make_engine(settings)), parser=ParsePool.from_settings(settings, embedded=True)
-        )
+        runner = Runner(settings, Database(make_engine(settings)))
         thread = threading.Thread(target=_run, args=(runner,), name="feed-worker", daemon=True)
         watcher = threading.Thread(
             target=_stop_when_told, args=(web_worker, runner), name="feed-worker-stop", daemon=True

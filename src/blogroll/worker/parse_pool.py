@@ -4,8 +4,15 @@ feedparser and the sanitizer (nh3, called per entry) hold the GIL: a worker's fe
 the network side by side, but they parse one at a time, and a first pass over new feeds is then
 bound by one core. `ParsePool` hands each body to a parse process (a `ProcessPoolExecutor`) instead: bytes and
 the feed's address go in, a list of `ParsedEntry` (plain strings and datetimes) comes out, and
-`FeedParseError` comes back as it would in-thread. With 0 processes it parses in the calling thread,
-as before.
+`FeedParseError` comes back as it would in-thread. With 0 processes (the default) it parses in the
+calling thread, as before.
+
+Measured (BENCHMARKS.md, session 10) on this project's shared 2-core machine, the pool made a first
+pass slower, not faster: every feed's round trip (a fetch thread waiting for a free process, the
+executor's feeder and result threads, the fetch thread waking) needs the worker's GIL several times,
+and with 16 fetch threads and the store loop wanting it too, each hop waits; the parse process then
+idles between feeds more than it parses. It is kept, off by default, for workers with cores to
+spare, and for its isolation: a feed that crashes or hangs its parser cannot take the worker down.
 
 The processes are started by a fork server (spawned where there is none), never forked from the
 worker itself: the worker has threads, and a fork copies whatever lock one of them held. The fork
@@ -48,14 +55,11 @@ _CONTEXT_LOCK = threading.Lock()
 STARTUP_SECONDS = 60
 
 
-def parse_processes(settings: Settings, *, embedded: bool) -> int:
-    """How many parse processes a worker runs. `auto`: none inside `blogroll run`, whose one process
-    also serves the site and whose memory matters more than a first pass's speed (a parse process
-    adds about 40 MB); else one per core but the one the worker's own threads use, at least one."""
+def parse_processes(settings: Settings) -> int:
+    """How many parse processes a worker runs; `auto`: one per core but the one the worker's own
+    threads use, at least one."""
     if settings.parse_processes != "auto":
         return settings.parse_processes
-    if embedded:
-        return 0
     return max(1, (os.cpu_count() or 1) - 1)
 
 
@@ -88,8 +92,8 @@ class ParsePool:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, embedded: bool = False) -> ParsePool:
-        return cls(parse_processes(settings, embedded=embedded), timeout=settings.parse_timeout)
+    def from_settings(cls, settings: Settings) -> ParsePool:
+        return cls(parse_processes(settings), timeout=settings.parse_timeout)
 
     def parse(self, body: bytes, *, url: str, content_type: str | None = None) -> list[ParsedEntry]:
         """The feed's entries, as `parse_feed` gives them; raises FeedParseError for a body that is
@@ -159,8 +163,12 @@ class ParsePool:
         return executor
 
     def _retire(self, executor: ProcessPoolExecutor) -> None:
+        """Stops a broken or stuck process, unless `close` is stopping it already: two shutdowns
+        of one executor at once close its pipes twice."""
         with self._lock:
-            self._live.discard(executor)
+            if executor not in self._live:
+                return
+            self._live.remove(executor)
         _stop(executor)
 
 
