@@ -7,8 +7,8 @@ default, then 0: a fetch from a real blog takes at least 100 ms; 0 measures CPU 
 
 Passes, each on its own freshly seeded database with the same blogs:
   naive        one feed at a time: fetch, parse, store (bench/worker_pass.py naive)
-  first_pass   Blogroll's worker, every feed new to it (parsing in its pool: BLOGROLL_PARSE_PROCESSES)
-  first_pass_parseN  the same with N parse processes (`--parse-processes`, default 0: in-thread)
+  first_pass   Blogroll's worker, every feed new to it (the default BLOGROLL_PARSE_PROCESSES)
+  first_pass_parseN  the same with N parse processes (`--parse-processes`; 0: the fetch threads parse)
   not_modified Blogroll's worker again, on the same database: every feed answers 304
 """
 

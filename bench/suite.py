@@ -752,9 +752,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--feeds", type=int, default=1000, help="worker benchmark: feeds (default 1000)")
     parser.add_argument(
         "--parse-processes",
-        default="0",
+        default="1",
         help="worker benchmark: the first pass again with BLOGROLL_PARSE_PROCESSES set to each of these "
-        "comma-separated values, beside the default's (default 0: in-thread)",
+        "comma-separated values, beside the default's in-thread parsing (default 1)",
     )
     parser.add_argument(
         "--feed-latency-ms",
