@@ -106,6 +106,19 @@ def test_the_pool_parses_in_other_processes() -> None:
     assert pool.pids() == []
 
 
+def test_start_starts_every_process_at_once() -> None:
+    pool = ParsePool(2, timeout=10, parse=hostile_parser.parse)
+    try:
+        pool.start()
+        started = pool.pids()
+        assert len(started) == 2
+        entries = pool.parse(RSS20, url="https://blog.example.org/feed")
+        assert {int(entry.author) for entry in entries} <= set(started)
+        assert pool.pids() == started
+    finally:
+        pool.close()
+
+
 def test_zero_processes_parse_in_the_calling_thread() -> None:
     pool = ParsePool(0, timeout=10, parse=hostile_parser.parse)
     entries = pool.parse(RSS20, url="https://blog.example.org/feed")
