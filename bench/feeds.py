@@ -7,7 +7,8 @@ default, then 0: a fetch from a real blog takes at least 100 ms; 0 measures CPU 
 
 Passes, each on its own freshly seeded database with the same blogs:
   naive        one feed at a time: fetch, parse, store (bench/worker_pass.py naive)
-  first_pass   Blogroll's worker, every feed new to it
+  first_pass   Blogroll's worker, every feed new to it (the default BLOGROLL_PARSE_PROCESSES)
+  first_pass_parseN  the same with N parse processes (`--parse-processes`; 0: the fetch threads parse)
   not_modified Blogroll's worker again, on the same database: every feed answers 304
 """
 
@@ -64,7 +65,9 @@ def write_feeds(folder: Path, count: int, entries: int = ENTRIES_PER_FEED, seed:
     return total
 
 
-def run_pass(mode: str, database_url: str, run: Run, *, processes: int = 1) -> dict[str, Any]:
+def run_pass(
+    mode: str, database_url: str, run: Run, *, processes: int = 1, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """One pass; with `processes` > 1, that many worker processes share it, as `docker compose up
     --scale worker=N` would: the pass lasts from the first one's start to the last one's end."""
     from bench.suite import base_env, log
@@ -81,6 +84,7 @@ def run_pass(mode: str, database_url: str, run: Run, *, processes: int = 1) -> d
         # per-host limit is lifted to the concurrency, or it alone would set the pace.
         BLOGROLL_FETCH_PER_HOST=concurrency,
         BLOGROLL_LOG_LEVEL="WARNING",
+        **(env or {}),
     )
     script = [sys.executable, str(BENCH / "worker_pass.py")]
     if mode == "naive":
@@ -126,10 +130,13 @@ def combined(results: list[dict[str, Any]]) -> dict[str, Any]:
         "summary": f"{feeds} feeds: {new} new entries, outcomes {outcomes}; "
         f"shares {[r['feeds'] for r in results]}",
         "concurrency": results[0]["concurrency"],
+        "parse_processes": results[0].get("parse_processes", 0),
     }
 
 
-def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict[str, Any]:
+def worker_benchmark(
+    run: Run, *, feeds: int, latencies_ms: list[float], parse_processes: list[int] | None = None
+) -> dict[str, Any]:
     """The three passes once per fixture latency: 0 ms shows the CPU cost of a feed, 100 ms what
     overlapping the waits gains; both go in the result, with the goals checked on each."""
     from bench.suite import log
@@ -143,11 +150,15 @@ def worker_benchmark(run: Run, *, feeds: int, latencies_ms: list[float]) -> dict
         "fixture_bytes": size,
         "database": "postgresql" if run.args.postgres_url else "sqlite",
         "concurrency": int(os.environ.get("BLOGROLL_FETCH_CONCURRENCY", DEFAULT_CONCURRENCY)),
-        "runs": [passes_at(run, folder, feeds, latency_ms) for latency_ms in latencies_ms],
+        "runs": [
+            passes_at(run, folder, feeds, latency_ms, parse_processes or []) for latency_ms in latencies_ms
+        ],
     }
 
 
-def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str, Any]:
+def passes_at(
+    run: Run, folder: Path, feeds: int, latency_ms: float, parse_processes: list[int]
+) -> dict[str, Any]:
     from bench.suite import (
         GOAL_WORKER_304_FPS,
         GOAL_WORKER_SPEEDUP,
@@ -182,6 +193,15 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
     worker_url = fresh_database("blogroll_bench_worker")
     result["first_pass"] = run_pass("first_pass", worker_url, run)
     result["not_modified_pass"] = run_pass("not_modified", worker_url, run)
+    # The same first pass with other numbers of parse processes (0: the fetch threads parse, as
+    # inside `blogroll run`), each on a fresh database.
+    for count in parse_processes:
+        result[f"first_pass_parse{count}"] = run_pass(
+            f"first_parse{count}",
+            fresh_database(f"blogroll_bench_parse{count}"),
+            run,
+            env={"BLOGROLL_PARSE_PROCESSES": str(count)},
+        )
     # One worker is one Python process, so one core at most; a first pass is CPU-bound (parsing),
     # and workers scale out (`--scale worker=N`), so the same passes again with one per core.
     cores = os.cpu_count() or 1
@@ -191,10 +211,13 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         result["not_modified_pass_scaled"] = run_pass("not_modified", scaled_url, run, processes=cores)
     run.stop(server)
     if run.args.postgres_url and not run.args.keep:
-        for name in ("naive", "worker", "scaled"):
+        for name in ("naive", "worker", "scaled", *(f"parse{count}" for count in parse_processes)):
             drop_database(run.args.postgres_url, f"blogroll_bench_{name}")
 
     naive_fps = result["naive"]["feeds_per_s"]
+    for count in parse_processes if naive_fps else []:
+        speedup = result[f"first_pass_parse{count}"]["feeds_per_s"] / naive_fps
+        result[f"speedup_first_parse{count}_vs_naive"] = round(speedup, 2)
     result["goals"] = []
     for suffix, who in (("", "1 worker"), ("_scaled", f"{cores} workers")):
         if f"first_pass{suffix}" not in result:
@@ -205,7 +228,8 @@ def passes_at(run: Run, folder: Path, feeds: int, latency_ms: float) -> dict[str
         fast_enough = "PASS" if speedup >= GOAL_WORKER_SPEEDUP else "FAIL"
         cheap_enough = "PASS" if not_modified["feeds_per_s"] >= GOAL_WORKER_304_FPS else "FAIL"
         result["goals"] += [
-            f"{who}: first pass >= {GOAL_WORKER_SPEEDUP}x naive: {speedup:.1f}x {fast_enough}",
+            f"{who}: first pass >= {GOAL_WORKER_SPEEDUP}x naive: {speedup:.1f}x {fast_enough} "
+            f"({first.get('parse_processes', 0)} parse process(es) each)",
             f"{who}: all-304 pass >= {GOAL_WORKER_304_FPS} feeds/s: "
             f"{not_modified['feeds_per_s']:.0f} {cheap_enough}",
         ]

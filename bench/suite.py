@@ -792,6 +792,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--replot", metavar="JSON", help="only redraw the chart and table of a result file")
     parser.add_argument("--feeds", type=int, default=1000, help="worker benchmark: feeds (default 1000)")
     parser.add_argument(
+        "--parse-processes",
+        default="1",
+        help="worker benchmark: the first pass again with BLOGROLL_PARSE_PROCESSES set to each of these "
+        "comma-separated values, beside the default's in-thread parsing (default 1)",
+    )
+    parser.add_argument(
         "--feed-latency-ms",
         default="100,0",
         help="worker benchmark: how long the fixture server holds back each answer; one run of the "
@@ -872,7 +878,10 @@ def main(argv: list[str] | None = None) -> int:
         def worker_step() -> None:
             nonlocal worker_result
             latencies = [float(value) for value in args.feed_latency_ms.split(",")]
-            worker_result = worker_benchmark(run, feeds=args.feeds, latencies_ms=latencies)
+            counts = [int(value) for value in args.parse_processes.split(",") if value.strip()]
+            worker_result = worker_benchmark(
+                run, feeds=args.feeds, latencies_ms=latencies, parse_processes=counts
+            )
 
         steps.append(("worker", worker_step))
     growth_result: dict[str, Any] = {}
@@ -1021,6 +1030,7 @@ def worker_table(result: dict[str, Any]) -> str:
             "naive",
             "first_pass",
             "not_modified_pass",
+            *sorted(key for key in run if key.startswith("first_pass_parse")),
             "first_pass_scaled",
             "not_modified_pass_scaled",
         ):
@@ -1030,6 +1040,11 @@ def worker_table(result: dict[str, Any]) -> str:
                     f"    {key:24} {item['seconds']:7.2f} s  {item['feeds_per_s']:8.1f} feeds/s  "
                     f"{item.get('summary', '')}"
                 )
+                if item.get("rss_mb"):
+                    lines.append(
+                        f"    {'':24} peak RSS {item['rss_mb']:.0f} MB, parse processes "
+                        f"{item.get('parse_rss_mb', [])} MB"
+                    )
         lines.extend(f"    goal: {goal}" for goal in run.get("goals", []))
     return "\n".join(lines)
 

@@ -14,8 +14,10 @@ interpreter's start-up or imports), the same way for both.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -37,13 +39,18 @@ def worker_pass(database: Database, *, already_due: bool = False) -> dict[str, o
     if not already_due:
         make_due(database)
     runner = Runner(settings, database)
+    # A long-running worker starts its parse processes once; the pass times parsing, not that.
+    runner.parser.start()
     started_at = time.time()
     started = time.perf_counter()
     try:
         report = runner.run_pass()
+        seconds = time.perf_counter() - started
+        # Peak memory, read before the parse processes stop: the worker's and theirs.
+        parse_pids = runner.parser.pids()
+        parse_mb = [peak_rss_mb(pid) for pid in parse_pids]
     finally:
         runner.close()
-    seconds = time.perf_counter() - started
     kinds = {kind: report.count(kind) for kind in ("stored", "not_modified", "failed", "abandoned", "lost")}
     return {
         "seconds": seconds,
@@ -55,7 +62,22 @@ def worker_pass(database: Database, *, already_due: bool = False) -> dict[str, o
         "summary": report.summary(),
         "concurrency": settings.fetch_concurrency,
         "per_host": settings.fetch_per_host,
+        "parse_processes": runner.parser.processes,
+        "rss_mb": peak_rss_mb(os.getpid()),
+        "parse_rss_mb": parse_mb,
     }
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), in MB; 0 where /proc does not tell."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def naive_pass(database: Database) -> dict[str, object]:

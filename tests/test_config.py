@@ -131,6 +131,16 @@ def test_production_requires_a_database_url(monkeypatch: pytest.MonkeyPatch) -> 
             "0",
             "BLOGROLL_MICRO_CACHE_MAX_ENTRIES: Input should be greater than or equal to 1",
         ),
+        *[
+            (
+                "BLOGROLL_PARSE_PROCESSES",
+                value,
+                "BLOGROLL_PARSE_PROCESSES: expected `auto` or a number of processes from 0 "
+                "(parse in-thread) to 64",
+            )
+            for value in ("many", "-1", "65", "1.5", "")
+        ],
+        ("BLOGROLL_PARSE_TIMEOUT", "0", "BLOGROLL_PARSE_TIMEOUT: Input should be greater than 0"),
     ],
 )
 def test_invalid_values_name_the_variable(
@@ -200,3 +210,10 @@ def test_a_webhook_url_that_is_not_a_web_address_is_refused_without_echoing_it(
         "invalid settings: BLOGROLL_SUBMISSION_WEBHOOK_URL: not a web address; "
         "expected https://host/path (or http://)"
     )
+
+
+def test_parse_processes_is_auto_or_a_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().parse_processes == 0
+    for value, expected in (("AUTO", "auto"), ("0", 0), (" 3 ", 3), ("64", 64)):
+        monkeypatch.setenv("BLOGROLL_PARSE_PROCESSES", value)
+        assert load_settings().parse_processes == expected

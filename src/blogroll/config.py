@@ -239,6 +239,18 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(
         default=True, description="`blogroll run` also fetches feeds, in one of its server processes."
     )
+    parse_processes: int | Literal["auto"] = Field(
+        default=0,
+        description="Processes that parse and sanitize fetched feeds beside a worker's fetch threads "
+        "(worker.parse_pool); 0: the fetch threads parse (measured faster on a busy 2-core machine, "
+        "see BENCHMARKS.md); `auto`: one per core but one, at least one.",
+    )
+    parse_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a parse process may spend on one feed before it is stopped and the feed "
+        "recorded as failed.",
+    )
 
     # Feeds that look after themselves: dead ones paused, old entries pruned
     pause_after_failures: int = Field(
@@ -311,6 +323,20 @@ class Settings(BaseSettings):
                     "not a database URL; expected sqlite:///path, postgresql://user@host/db or mysql://user@host/db"
                 ) from None
         return value
+
+    @field_validator("parse_processes", mode="before")
+    @classmethod
+    def _parse_processes_is_auto_or_a_count(cls, value: object) -> object:
+        """One readable message instead of pydantic's two for the two halves of the union."""
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        try:
+            count = int(str(value).strip())
+        except ValueError:
+            count = -1
+        if isinstance(value, bool) or not 0 <= count <= 64:
+            raise ValueError("expected `auto` or a number of processes from 0 (parse in-thread) to 64")
+        return count
 
     @field_validator("submission_webhook_url")
     @classmethod

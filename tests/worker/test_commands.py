@@ -133,12 +133,19 @@ def test_refresh_re_enables_a_gone_blog(harness: Harness, feed_server: FeedServe
     assert len(harness.entries(blog_id)) == 2
 
 
+@pytest.mark.parametrize("parse_processes", ["0", "1"])
 def test_the_worker_stops_cleanly_on_sigterm(
-    harness: Harness, feed_server: FeedServer, tmp_path: Path, processes: Processes
+    harness: Harness, feed_server: FeedServer, tmp_path: Path, processes: Processes, parse_processes: str
 ) -> None:
+    """With its parse pool too (BLOGROLL_PARSE_PROCESSES=1): closing it does not hang the exit."""
     quick = harness.add_blog(feed_server.route("/quick.xml", Reply(body=RSS20)))
     slow = harness.add_blog(feed_server.route("/slow.xml", Reply(body=RSS20, delay=30)))
-    env = server_env(tmp_path, DATABASE_URL=harness.database_url, BLOGROLL_FETCH_READ_TIMEOUT="60")
+    env = server_env(
+        tmp_path,
+        DATABASE_URL=harness.database_url,
+        BLOGROLL_FETCH_READ_TIMEOUT="60",
+        BLOGROLL_PARSE_PROCESSES=parse_processes,
+    )
     worker = processes.start("worker", env=env)
     assert wait_until(
         lambda: len(harness.entries(quick)) == 2, timeout=30, every=0.05, what="the quick blog's entries"

@@ -38,7 +38,8 @@ from blogroll.worker import metrics
 from blogroll.worker.claim import Claim, claim_due, give_back, take_back
 from blogroll.worker.fetch import Abandoned, Fetcher, FetchError, GuardedBackend
 from blogroll.worker.icons import IconChecked, IconError, find_icon, icon_fetcher, store_icons
-from blogroll.worker.parse import FeedParseError, parse_feed
+from blogroll.worker.parse import FeedParseError
+from blogroll.worker.parse_pool import ParsePool
 from blogroll.worker.prune import PRUNE_EVERY, PRUNE_TASK, prune, take_turn
 from blogroll.worker.store import Fetched, Kind, Outcome, internal_error, store_results
 
@@ -106,8 +107,11 @@ class Runner:
         *,
         backend: GuardedBackend | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        parser: ParsePool | None = None,
     ) -> None:
         self.settings = settings
+        # Parsing and sanitizing hold the GIL, so they run in processes of their own (worker.parse_pool).
+        self.parser = parser if parser is not None else ParsePool.from_settings(settings)
         # What the pruning takes as now (tests move it); fetches and claims use the real time.
         self.clock = clock
         self._next_prune_check = 0.0
@@ -135,6 +139,7 @@ class Runner:
         self._events.put(None)
 
     def close(self) -> None:
+        self.parser.close()
         self.fetcher.close()
         self.icon_fetcher.close()
 
@@ -316,6 +321,8 @@ class Runner:
         if running or self._icons_running:
             log.info("abandoning %d in-flight fetch(es)", len(running) + len(self._icons_running))
             self._abandon.set()
+            # A feed still being parsed is abandoned too: its process is stopped, not waited for.
+            self.parser.close()
             while (running or self._icons_running) and time.monotonic() < abandon_by:
                 self._collect(self._next_event(abandon_by - time.monotonic()), running, report)
         self._icons_running.clear()
@@ -395,7 +402,7 @@ class Runner:
             )
             if response.not_modified:
                 return Fetched(claim, response)
-            entries = parse_feed(response.body, url=response.url, content_type=response.content_type)
+            entries = self.parser.parse(response.body, url=response.url, content_type=response.content_type)
             return Fetched(claim, response, entries)
         except (FetchError, FeedParseError) as error:
             return Fetched(claim, error=error)
