@@ -70,6 +70,26 @@ TAG_START = (
     r"[0-9A-Za-z_\u00c0-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff"
     r"\u3001-\ufdcf\ufdf0-\ufefe\uff00-\ufffd]"
 )
+
+
+def sent_at_most(limit: int) -> BeforeValidator:
+    """Holds the text as sent to `limit` characters, surrounding white space included. The OpenAPI
+    document's `maxLength` counts it so (clients and fuzzers read it that way), while pydantic counts
+    after `strip_whitespace`: without this, a name of 200 characters behind a few spaces was
+    accepted against the document's word."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
 Name = Annotated[
     str,
     StringConstraints(
@@ -78,6 +98,7 @@ Name = Annotated[
         max_length=NAME_LENGTH,
         pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
+    sent_at_most(NAME_LENGTH),
 ]
 Description = Annotated[
     str,
@@ -86,6 +107,7 @@ Description = Annotated[
         max_length=5000,
         pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
+    sent_at_most(5000),
 ]
 Tag = Annotated[
     str,
@@ -98,6 +120,7 @@ Tag = Annotated[
         # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
         pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\ufdcf\ufdf0-\ufffd .+-]*{SPACE}*$",
     ),
+    sent_at_most(TAG_LENGTH),
 ]
 # A blog's tags at the most (an OPML import keeps the first ones).
 MAX_TAGS = 20
@@ -340,6 +363,7 @@ Note = Annotated[
         max_length=2000,
         pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
+    sent_at_most(2000),
 ]
 Contact = Annotated[
     str,
@@ -348,6 +372,7 @@ Contact = Annotated[
         max_length=SUBMISSION_CONTACT_LENGTH,
         pattern=rf"^{SPACE}*(?:{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?)?{SPACE}*$",
     ),
+    sent_at_most(SUBMISSION_CONTACT_LENGTH),
 ]
 
 

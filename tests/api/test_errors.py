@@ -67,6 +67,8 @@ LONG_URL = "https://example.org/" + "a" * 2048
         ({"name": "", "feed_url": GOOD["feed_url"]}, ["name"]),
         ({"name": "   ", "feed_url": GOOD["feed_url"]}, ["name"]),
         ({"name": "x" * 201, "feed_url": GOOD["feed_url"]}, ["name"]),
+        # The document's maxLength counts the text as sent: surrounding white space too.
+        ({"name": "\r\t " + "x" * 199, "feed_url": GOOD["feed_url"]}, ["name"]),
         ({"name": "nul\u0000byte", "feed_url": GOOD["feed_url"]}, ["name"]),
         ({"name": "two\nlines", "feed_url": GOOD["feed_url"]}, ["name"]),
         ({"name": "x"}, ["feed_url", "site_url"]),
@@ -92,6 +94,7 @@ LONG_URL = "https://example.org/" + "a" * 2048
         ({**GOOD, "tags": [""]}, ["tags.0"]),
         ({**GOOD, "tags": ["-leading"]}, ["tags.0"]),
         ({**GOOD, "tags": ["x" * 51]}, ["tags.0"]),
+        ({**GOOD, "tags": ["  " + "x" * 49]}, ["tags.0"]),
         ({**GOOD, "tags": [f"t{n}" for n in range(21)]}, ["tags"]),
         ({**GOOD, "colour": "red"}, ["colour"]),
         ({**GOOD, "id": 7}, ["id"]),
