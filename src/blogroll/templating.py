@@ -95,5 +95,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_phrase, "status_phrase")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_number, "local_number")
-    app.add_template_global(icon_url, "icon_url")
     app.add_template_global(blog_icon, "blog_icon")

@@ -104,12 +104,14 @@ _TAGS_OF_BLOGS = (
     .where(_TAGS.blog_id.in_(bindparam("ids", expanding=True)))
     .order_by(_TAGS.blog_id, _TAGS.tag)
 )
-# The blogs that carry the bound `tag`.
-_TAGGED = select(_TAGS.blog_id).where(_TAGS.tag == bindparam("tag"))
+# The blogs that carry the bound `tag` (the lists of blogs here, and of entries).
+TAGGED = select(_TAGS.blog_id).where(_TAGS.tag == bindparam("tag"))
+# A BlogRecord's columns, without its tags.
+_RECORD_COLUMNS = tuple(_BLOGS[name] for name in BlogRecord._fields if name != "tags")
 
 
 _ONE_BLOG = (
-    select(*(_BLOGS[name] for name in BlogRecord._fields if name != "tags"), _TAGS.tag)
+    select(*_RECORD_COLUMNS, _TAGS.tag)
     .outerjoin(BlogTag.__table__, _TAGS.blog_id == _BLOGS.id)
     .where(_BLOGS.id == bindparam("blog_id"))
     .order_by(_TAGS.tag)
@@ -119,9 +121,9 @@ _ONE_BLOG = (
 @functools.cache
 def _blogs_query(by_tag: bool, after_id: bool, limited: bool) -> Select[Any]:
     """The select for one combination of filters, built once, its values bound at each request."""
-    query = select(*(_BLOGS[name] for name in BlogRecord._fields if name != "tags")).order_by(_BLOGS.id)
+    query = select(*_RECORD_COLUMNS).order_by(_BLOGS.id)
     if by_tag:
-        query = query.where(_BLOGS.id.in_(_TAGGED))
+        query = query.where(_BLOGS.id.in_(TAGGED))
     if after_id:
         query = query.where(_BLOGS.id > bindparam("after_id"))
     if limited:
@@ -185,7 +187,7 @@ def _links_query(by_ids: bool, by_tag: bool, offset: bool, limited: bool) -> Sel
     if by_ids:
         query = query.where(_BLOGS.id.in_(bindparam("ids", expanding=True)))
     if by_tag:
-        query = query.where(_BLOGS.id.in_(_TAGGED))
+        query = query.where(_BLOGS.id.in_(TAGGED))
     if offset:
         query = query.offset(bindparam("offset"))
     if limited:
@@ -196,7 +198,7 @@ def _links_query(by_ids: bool, by_tag: bool, offset: bool, limited: bool) -> Sel
 @functools.cache
 def _newest_links_query(by_tag: bool) -> Select[Any]:
     query = _LINKS.order_by(_BLOGS.id.desc()).limit(bindparam("limit"))
-    return query.where(_BLOGS.id.in_(_TAGGED)) if by_tag else query
+    return query.where(_BLOGS.id.in_(TAGGED)) if by_tag else query
 
 
 class OpmlBlog(NamedTuple):
@@ -239,7 +241,7 @@ def _opml_query(by_tag: bool) -> Select[Any]:
         .outerjoin(BlogTag.__table__, _TAGS.blog_id == _BLOGS.id)
         .order_by(func.lower(_BLOGS.name), _BLOGS.id, _TAGS.tag)
     )
-    return query.where(_BLOGS.id.in_(_TAGGED)) if by_tag else query
+    return query.where(_BLOGS.id.in_(TAGGED)) if by_tag else query
 
 
 def get_blog(session: Session, blog_id: int) -> Blog | None:

@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from blogroll.storage.blogs import TAGGED
 from blogroll.storage.db import Database, read_rows
-from blogroll.storage.models import MAX_ID, BlogTag, Entry
+from blogroll.storage.models import MAX_ID, Entry
 
 # Entries deleted per transaction: each batch holds its locks (SQLite: the write lock) only briefly,
 # so the web app and the worker's fetches go on between batches.
@@ -104,8 +105,7 @@ def _entries_query(by_blog: bool, by_tag: bool, since: bool, after_cursor: bool)
     if by_blog:
         query = query.where(_ENTRIES.blog_id == bindparam("blog_id"))
     if by_tag:
-        tagged = select(BlogTag.__table__.c.blog_id).where(BlogTag.__table__.c.tag == bindparam("tag"))
-        query = query.where(_ENTRIES.blog_id.in_(tagged))
+        query = query.where(_ENTRIES.blog_id.in_(TAGGED))
     if since:
         query = query.where(_ENTRIES.published_at >= bindparam("since"))
     if after_cursor:
