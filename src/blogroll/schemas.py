@@ -444,8 +444,7 @@ class SubmissionApproval(Strict):
 class SubmissionRejection(Strict):
     reason: Annotated[
         str,
-        StringConstraints(
-            strip_whitespace=True,
+        StrippedText(
             min_length=1,
             max_length=500,
             pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
