@@ -140,6 +140,17 @@ def test_production_requires_a_database_url(monkeypatch: pytest.MonkeyPatch) -> 
             )
             for value in ("many", "-1", "65", "1.5", "")
         ],
+        (
+            "BLOGROLL_PARSE_PROCESSES",
+            "65",
+            "BLOGROLL_PARSE_PROCESSES: expected `auto` or a number of processes from 0 "
+            "(parse in-thread) to 64, not 65",
+        ),
+        (
+            "BLOGROLL_RUN_WORKERS",
+            "two",
+            "BLOGROLL_RUN_WORKERS: expected `auto` or a number of processes (1 or more), not 'two'",
+        ),
         ("BLOGROLL_PARSE_TIMEOUT", "0", "BLOGROLL_PARSE_TIMEOUT: Input should be greater than 0"),
     ],
 )

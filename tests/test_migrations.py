@@ -9,10 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Boolean, Engine, Integer, String, column, insert, inspect, select, table, text
 
-from blogroll.storage.blogs import KEEPER_PAUSE
+from blogroll.storage.blogs import GONE_REASON, KEEPER_PAUSE
 from blogroll.storage.migrate import alembic_config, is_current, upgrade
 from blogroll.storage.models import Base, Blog, UTCDateTime, utcnow
-from blogroll.worker.store import GONE_REASON
 
 
 def test_migrations_reach_head(engine: Engine) -> None:

@@ -35,17 +35,32 @@ DEFAULT_DRIVERS = {
 RUN_WORKERS_AUTO_MAX = 2
 
 
-def parse_run_workers(value: object) -> Literal["auto"] | int:
-    """`auto` or a whole number of processes, 1 or more; anything else is refused in plain words."""
+def auto_or_a_count(
+    value: object, *, fewest: int, most: int | None = None, fewest_means: str = ""
+) -> Literal["auto"] | int:
+    """`auto` or a whole number of processes from `fewest` to `most` (None: no limit), read and refused
+    alike for every such setting; the message echoes the value, since a count is no secret."""
     if isinstance(value, str):
         value = value.strip().lower()
         if value == "auto":
             return "auto"
-        if value.isdigit():
+        if value.isdecimal():
             value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= fewest
+        and (most is None or value <= most)
+    ):
         return value
-    raise ValueError(f"expected `auto` or a number of processes (1 or more), not {value!r}")
+    low = f"{fewest} ({fewest_means})" if fewest_means else str(fewest)
+    bounds = f"({low} or more)" if most is None else f"from {low} to {most}"
+    raise ValueError(f"expected `auto` or a number of processes {bounds}, not {value!r}")
+
+
+def parse_run_workers(value: object) -> Literal["auto"] | int:
+    """A `BLOGROLL_RUN_WORKERS` or `--workers` value: `auto` or 1 server process or more."""
+    return auto_or_a_count(value, fewest=1)
 
 
 def run_worker_count(value: Literal["auto"] | int) -> int:
@@ -328,15 +343,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_processes_is_auto_or_a_count(cls, value: object) -> object:
         """One readable message instead of pydantic's two for the two halves of the union."""
-        if isinstance(value, str) and value.strip().lower() == "auto":
-            return "auto"
-        try:
-            count = int(str(value).strip())
-        except ValueError:
-            count = -1
-        if isinstance(value, bool) or not 0 <= count <= 64:
-            raise ValueError("expected `auto` or a number of processes from 0 (parse in-thread) to 64")
-        return count
+        return auto_or_a_count(value, fewest=0, most=64, fewest_means="parse in-thread")
 
     @field_validator("submission_webhook_url")
     @classmethod

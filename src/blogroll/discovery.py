@@ -37,21 +37,25 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from blogroll.config import Settings
 from blogroll.feed_links import FEED_TYPES, FeedLink, PageParser, decode_page, is_comments_feed, web_address
 from blogroll.i18n import gettext as _
-from blogroll.worker.fetch import FeedResponse, Fetcher, FetchError, GuardedBackend
-from blogroll.worker.parse import FeedFormat, FeedParseError, read_feed
+
+if TYPE_CHECKING:
+    # Imported where a discovery runs: httpx, feedparser and charset_normalizer are about 8 MB of
+    # each web process, and the views import this module for NoFeedFound (BENCHMARKS.md, session 11).
+    from blogroll.worker.fetch import FeedResponse, Fetcher, GuardedBackend
+    from blogroll.worker.parse import FeedFormat
 
 COMMON_PATHS = ("/feed", "/feed.xml", "/rss.xml", "/atom.xml", "/index.xml")
 # Feeds fetched at most in one discovery, linked ones and common paths together (the page aside).
 MAX_FEED_FETCHES = 8
 PREVIEW_TITLES = 5
 
-__all__ = ["FEED_TYPES", "Candidate", "Discovery", "FeedFormat", "NoFeedFound", "discover"]
+__all__ = ["FEED_TYPES", "Candidate", "Discovery", "NoFeedFound", "discover"]
 
 
 class NoFeedFound(Exception):
@@ -116,6 +120,8 @@ class _Feed:
 
 def discover(url: str, settings: Settings, *, backend: GuardedBackend | None = None) -> Discovery:
     """The feed of the site at `url` (or `url` itself, when it is a feed); raises NoFeedFound."""
+    from blogroll.worker.fetch import Fetcher
+
     if urlsplit(url).scheme not in ("http", "https"):
         raise NoFeedFound(url, _("the address is not an http(s) URL"))
     fetcher = Fetcher(settings, backend)
@@ -137,6 +143,8 @@ class _Search:
         self.stopped: str | None = None
 
     def run(self) -> Discovery:
+        from blogroll.worker.fetch import FetchError
+
         try:
             page = self.fetcher.fetch(self.address)
         except FetchError as error:
@@ -172,6 +180,8 @@ class _Search:
 
     def _try(self, candidate: Candidate) -> tuple[Candidate, FeedResponse, _Feed] | Candidate:
         """The chosen candidate with its answer and feed, or the candidate marked with its failure."""
+        from blogroll.worker.fetch import FetchError
+
         if self.stopped is None and time.monotonic() > self.deadline:
             self.stopped = _("the time allowed ran out")
         elif self.stopped is None and self.fetches >= MAX_FEED_FETCHES:
@@ -274,6 +284,8 @@ def _why_not(linked: list[Candidate], stopped: str | None) -> str:
 def _read_feed(response: FeedResponse) -> _Feed | None:
     """The answer read as a feed, exactly as the worker will read it, or None when it is not one
     (an HTML page, most often)."""
+    from blogroll.worker.parse import FeedParseError, read_feed
+
     try:
         feed = read_feed(response.body, url=response.url, content_type=response.content_type)
     except FeedParseError:

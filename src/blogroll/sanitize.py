@@ -6,8 +6,6 @@ import re
 from functools import partial
 from urllib.parse import urljoin, urlsplit
 
-import nh3
-
 from blogroll.formats import WEB_SCHEMES, has_web_scheme
 
 ALLOWED_TAGS = {
@@ -31,6 +29,10 @@ def sanitize_html(html: str, *, base_url: str | None = None) -> str:
     """Keeps formatting and links; drops scripts, styles, event handlers and `javascript:` URLs.
     With `base_url`, relative links and image sources are made absolute against it, so they still
     point at the blog when shown on another site."""
+    # Here, not at the top: the models import this module, and only the feed worker writes entries;
+    # nh3 is about 2 MB of each web process (BENCHMARKS.md, session 11).
+    import nh3
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -90,29 +92,37 @@ def sent_at_most(limit: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+@dataclass(frozen=True)
+class StrippedText(StringConstraints):
+    """`StringConstraints` that strip surrounding white space and hold `max_length` as sent too
+    (`sent_at_most`), so that each text type says its limit once."""
+
+    strip_whitespace: bool | None = True
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from super().__iter__()
+        if self.max_length is not None:
+            yield sent_at_most(self.max_length)
+
+
 Name = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
+    StrippedText(
         min_length=1,
         max_length=NAME_LENGTH,
         pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
-    sent_at_most(NAME_LENGTH),
 ]
 Description = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
+    StrippedText(
         max_length=5000,
         pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
-    sent_at_most(5000),
 ]
 Tag = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
+    StrippedText(
         to_lower=True,
         min_length=1,
         max_length=TAG_LENGTH,
@@ -120,7 +130,6 @@ Tag = Annotated[
         # OpenAPI document (ECMA-262 regex, where `\w` is ASCII) means exactly what the server does.
         pattern=rf"^{SPACE}*{TAG_START}[0-9A-Za-z_\u00c0-\ufdcf\ufdf0-\ufffd .+-]*{SPACE}*$",
     ),
-    sent_at_most(TAG_LENGTH),
 ]
 # A blog's tags at the most (an OPML import keeps the first ones).
 MAX_TAGS = 20
@@ -357,21 +366,17 @@ class EntryQuery(BaseModel):
 
 Note = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
+    StrippedText(
         max_length=2000,
         pattern=rf"^{SPACE}*(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",
     ),
-    sent_at_most(2000),
 ]
 Contact = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
+    StrippedText(
         max_length=SUBMISSION_CONTACT_LENGTH,
         pattern=rf"^{SPACE}*(?:{VISIBLE}(?:[^\x00-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?)?{SPACE}*$",
     ),
-    sent_at_most(SUBMISSION_CONTACT_LENGTH),
 ]
 
 
@@ -439,8 +444,7 @@ class SubmissionApproval(Strict):
 class SubmissionRejection(Strict):
     reason: Annotated[
         str,
-        StringConstraints(
-            strip_whitespace=True,
+        StrippedText(
             min_length=1,
             max_length=500,
             pattern=rf"^{SPACE}*{VISIBLE}(?:[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{NONCHARACTERS}]*{VISIBLE})?{SPACE}*$",

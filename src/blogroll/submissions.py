@@ -22,7 +22,6 @@ from blogroll.schemas import BlogCreate, SubmissionCreate
 from blogroll.storage import blogs
 from blogroll.storage import submissions as stored
 from blogroll.storage.models import Blog, Submission, utcnow
-from blogroll.worker.fetch import AddressRefused
 
 if TYPE_CHECKING:
     from blogroll.config import Settings
@@ -194,6 +193,9 @@ def _check_pending(session: Session, site_url: str, feed_url: str | None) -> Non
 
 
 def _no_feed(missing: NoFeedFound) -> Refused:
+    # Here, not at the top, as in discovery: httpx stays out of web processes that add no blog.
+    from blogroll.worker.fetch import AddressRefused
+
     if isinstance(missing.__cause__, AddressRefused):
         # The worker's own words name the setting that lifts the guard: not for strangers' eyes.
         message = _("refused: %(url)s is not on the public internet", url=missing.url)

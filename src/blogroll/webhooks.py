@@ -17,17 +17,20 @@ import os
 import queue
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 from flask import Flask, current_app, url_for
 
 from blogroll.config import Settings
 from blogroll.formats import rfc3339_seconds
 from blogroll.storage.models import Submission
 from blogroll.submissions import discovery_of
-from blogroll.worker.fetch import AddressRefused, GuardedBackend, GuardedTransport
+
+if TYPE_CHECKING:
+    # Imported by the sending thread: httpx is about 3 MB of each web process (BENCHMARKS.md,
+    # session 11), and most processes never send an event.
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class Webhook:
         self.url = url
         self.where = describe(url)
         self.timeout = settings.submission_webhook_timeout
-        self.backend = GuardedBackend(allow_private=settings.allow_private_feeds)
+        self.allow_private = settings.allow_private_feeds
         self.user_agent = settings.fetch_user_agent or _user_agent()
         self._events: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=QUEUE_SIZE)
         self._lock = threading.Lock()
@@ -103,8 +106,13 @@ class Webhook:
             self._thread.start()
 
     def _run(self) -> None:
+        import httpx
+
+        from blogroll.worker.fetch import GuardedBackend, GuardedTransport
+
+        backend = GuardedBackend(allow_private=self.allow_private)
         with httpx.Client(
-            transport=GuardedTransport(self.backend, max_connections=1),
+            transport=GuardedTransport(backend, max_connections=1),
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,
             trust_env=False,
@@ -121,6 +129,10 @@ class Webhook:
 
     def deliver(self, client: httpx.Client, event: dict[str, Any]) -> bool:
         """POSTs `event` once; logs the outcome and returns whether the hook took it (2xx)."""
+        import httpx
+
+        from blogroll.worker.fetch import AddressRefused
+
         headers = {"User-Agent": self.user_agent, "X-Blogroll-Event": EVENT_TYPE}
         try:
             # Streamed, and the body never read: an answer that goes on forever cannot hold the thread.

@@ -103,6 +103,10 @@ def test_rejecting_keeps_the_reason_and_adds_nothing(
     path = f"{SUBMIT}/{submission_id}/reject"
 
     assert public.post(path, headers=auth, json={}).status_code == 422
+    # The document's maxLength (500) counts the reason as sent, surrounding white space too.
+    padded = public.post(path, headers=auth, json={"reason": "  " + "x" * 499})
+    assert padded.status_code == 422, padded.text
+    assert [error["field"] for error in padded.json["details"]] == ["reason"]
     response = public.post(path, headers=auth, json={"reason": "not a blog"})
 
     assert response.status_code == 200, response.text

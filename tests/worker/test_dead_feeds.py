@@ -7,11 +7,11 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from blogroll.storage.blogs import set_paused
+from blogroll.storage.blogs import GONE_REASON, set_paused
 from blogroll.storage.models import Blog, utcnow
 from blogroll.worker.claim import Claim, claim_due
 from blogroll.worker.fetch import FetchError
-from blogroll.worker.store import GONE_REASON, store_failure
+from blogroll.worker.store import store_failure
 from tests.helpers.feed_server import FeedServer, Reply
 
 from .feeds import RSS20

@@ -8,8 +8,7 @@ import re
 
 from blogroll.admin import bp
 from blogroll.i18n import gettext as _
-from blogroll.storage.blogs import KEEPER_PAUSE
-from blogroll.worker.store import GONE_REASON
+from blogroll.storage.blogs import GONE_REASON, KEEPER_PAUSE
 
 # The two reasons the worker writes with numbers in them (worker/store.py, `pause_reason`).
 AFTER_FAILURES = re.compile(r"paused after (\d+) consecutive failures; last error: (.*)", re.S)

@@ -16,6 +16,8 @@ from blogroll.storage.models import MAX_ID, Blog, BlogTag, Entry, utcnow
 
 # What a paused blog says when a person (the admin pages, the API, the CLI) paused it.
 KEEPER_PAUSE = "paused by a keeper"
+# What it says when the worker paused it because its feed answered 410 Gone (worker/store.py).
+GONE_REASON = "paused: the feed answered 410 Gone (it was removed)"
 # Tags are loaded only where they are shown (the API, OPML, a blog's page): one extra query per list.
 WITH_TAGS = selectinload(Blog.tag_rows)
 

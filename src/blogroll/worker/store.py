@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from blogroll.config import Settings
+from blogroll.storage.blogs import GONE_REASON
 from blogroll.storage.db import Database
 from blogroll.storage.entries import guid_hash
 from blogroll.storage.models import URL_LENGTH, Blog, Entry, utcnow
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 ERROR_LENGTH = 1000
 GONE_MESSAGE = "410 Gone: the feed was removed; the blog is disabled until refreshed or edited"
-GONE_REASON = "paused: the feed answered 410 Gone (it was removed)"
 
 # Why a fetch failed: the network or the server (FetchError), or a body that is not a feed.
 Failure = FetchError | FeedParseError
