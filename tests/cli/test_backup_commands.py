@@ -113,7 +113,10 @@ def test_a_backup_under_writes_is_consistent_and_restores_every_row(
     assert rows_of(tmp_path / "empty" / "blogroll.db") == copied
     source = rows_of(database_file(data_dir))
     assert copied["entries"] == source["entries"][:entries]
-    unchanged = set(source) - {"entries", "blogs"}
+    # The summary of a tag's entries (one row per entry here: one tag) is copied with its entries.
+    assert len(copied["entry_tags"]) == entries
+    assert copied["entry_tags"] == [row for row in source["entry_tags"] if row[2] <= entries]
+    unchanged = set(source) - {"entries", "blogs", "entry_tags"}
     assert {table: copied[table] for table in unchanged} == {table: source[table] for table in unchanged}
     assert len(copied["api_tokens"]) == len(copied["users"]) == len(copied["blog_tags"]) == 1
 

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from blogroll.storage.db import read_rows, savepoint
-from blogroll.storage.models import MAX_ID, Blog, BlogTag, Entry, utcnow
+from blogroll.storage.models import MAX_ID, Blog, BlogTag, utcnow
 
 # What a paused blog says when a person (the admin pages, the API, the CLI) paused it.
 KEEPER_PAUSE = "paused by a keeper"
@@ -106,7 +106,7 @@ _TAGS_OF_BLOGS = (
     .where(_TAGS.blog_id.in_(bindparam("ids", expanding=True)))
     .order_by(_TAGS.blog_id, _TAGS.tag)
 )
-# The blogs that carry the bound `tag` (the lists of blogs here, and of entries).
+# The blogs that carry the bound `tag`.
 TAGGED = select(_TAGS.blog_id).where(_TAGS.tag == bindparam("tag"))
 # A BlogRecord's columns, without its tags.
 _RECORD_COLUMNS = tuple(_BLOGS[name] for name in BlogRecord._fields if name != "tags")
@@ -123,11 +123,14 @@ _ONE_BLOG = (
 @functools.cache
 def _blogs_query(by_tag: bool, after_id: bool, limited: bool) -> Select[Any]:
     """The select for one combination of filters, built once, its values bound at each request."""
-    query = select(*_RECORD_COLUMNS).order_by(_BLOGS.id)
+    query = select(*_RECORD_COLUMNS)
+    # A tag's blogs in the order of its index (tag, blog_id): a page of it, however many carry it.
+    blog_id = _TAGS.blog_id if by_tag else _BLOGS.id
     if by_tag:
-        query = query.where(_BLOGS.id.in_(TAGGED))
+        query = _of_tag(query)
+    query = query.order_by(blog_id)
     if after_id:
-        query = query.where(_BLOGS.id > bindparam("after_id"))
+        query = query.where(blog_id > bindparam("after_id"))
     if limited:
         query = query.limit(bindparam("limit"))
     return query
@@ -183,13 +186,21 @@ def list_newest_blog_links(session: Session, *, limit: int, tag: str | None = No
 _LINKS = select(_BLOGS.id, _BLOGS.name, _BLOGS.site_url, _BLOGS.feed_url, _BLOGS.icon_digest)
 
 
+def _of_tag(query: Select[Any]) -> Select[Any]:
+    """Only the blogs that carry the bound `tag`, each joined to its row of the tag: the indexes on
+    that row (models.BlogTag) serve each order of a tag's blogs a page at a time."""
+    return query.join(BlogTag.__table__, _TAGS.blog_id == _BLOGS.id).where(_TAGS.tag == bindparam("tag"))
+
+
 @functools.cache
 def _links_query(by_ids: bool, by_tag: bool, offset: bool, limited: bool) -> Select[Any]:
-    query = _LINKS.order_by(func.lower(_BLOGS.name), _BLOGS.id)
+    if by_tag:
+        # The tag's row keeps its blog's lower(name): the same order, from the tag's own index.
+        query = _of_tag(_LINKS).order_by(_TAGS.name_key, _TAGS.blog_id)
+    else:
+        query = _LINKS.order_by(func.lower(_BLOGS.name), _BLOGS.id)
     if by_ids:
         query = query.where(_BLOGS.id.in_(bindparam("ids", expanding=True)))
-    if by_tag:
-        query = query.where(_BLOGS.id.in_(TAGGED))
     if offset:
         query = query.offset(bindparam("offset"))
     if limited:
@@ -199,8 +210,9 @@ def _links_query(by_ids: bool, by_tag: bool, offset: bool, limited: bool) -> Sel
 
 @functools.cache
 def _newest_links_query(by_tag: bool) -> Select[Any]:
-    query = _LINKS.order_by(_BLOGS.id.desc()).limit(bindparam("limit"))
-    return query.where(_BLOGS.id.in_(TAGGED)) if by_tag else query
+    if by_tag:
+        return _of_tag(_LINKS).order_by(_TAGS.blog_id.desc()).limit(bindparam("limit"))
+    return _LINKS.order_by(_BLOGS.id.desc()).limit(bindparam("limit"))
 
 
 class OpmlBlog(NamedTuple):
@@ -369,12 +381,13 @@ class BlogHealth(NamedTuple):
     entry_count: int
 
 
-# The admin table's orders; "failing" (the default) puts the blogs that need attention first.
+# The admin table's orders; "failing" (the default) puts the blogs that need attention first. Each
+# reads a page of an index (models.Blog), however many blogs there are.
 ADMIN_ORDERS = {
     "failing": (Blog.consecutive_errors.desc(), Blog.enabled, func.lower(Blog.name), Blog.id),
     "name": (func.lower(Blog.name), Blog.id),
     "next": (Blog.next_fetch_at, Blog.id),
-    # "entries" orders by each blog's entry count, counted in list_blog_health.
+    "entries": (Blog.entry_count.desc(), Blog.id.desc()),
     "newest": (Blog.id.desc(),),
 }
 
@@ -389,32 +402,14 @@ def list_blog_health(
     limit: int | None = None,
 ) -> list[BlogHealth]:
     """One page (`offset`, `limit`) of the blogs (or those whose name contains `name`, or that carry
-    `tag`) with their entry counts. The counts are taken for that page's blogs only, after it is
-    chosen, except when ordering by them ("entries"), which has to count every blog's."""
+    `tag`) with their entry counts, as the database keeps them (`Blog.entry_count`)."""
     query = _health_filters(select(Blog), name, tag).options(WITH_TAGS)
-    if order == "entries":
-        counted = select(Entry.blog_id, func.count().label("entries")).group_by(Entry.blog_id).subquery()
-        entries = func.coalesce(counted.c.entries, 0)
-        query = query.add_columns(entries).outerjoin(counted, counted.c.blog_id == Blog.id)
-        query = query.order_by(entries.desc(), Blog.id)
-    else:
-        query = query.order_by(*ADMIN_ORDERS.get(order, ADMIN_ORDERS["failing"]))
+    query = query.order_by(*ADMIN_ORDERS.get(order, ADMIN_ORDERS["failing"]))
     if offset:
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    if order == "entries":
-        return [BlogHealth(blog, blog.tags, count) for blog, count in session.execute(query)]
-    found = list(session.scalars(query))
-    counts: dict[int, int] = {}
-    if found:
-        count_query = (
-            select(Entry.blog_id, func.count())
-            .where(Entry.blog_id.in_([blog.id for blog in found]))
-            .group_by(Entry.blog_id)
-        )
-        counts = {blog_id: count for blog_id, count in session.execute(count_query)}
-    return [BlogHealth(blog, blog.tags, counts.get(blog.id, 0)) for blog in found]
+    return [BlogHealth(blog, blog.tags, blog.entry_count) for blog in session.scalars(query)]
 
 
 def count_blogs(session: Session, *, name: str | None = None, tag: str | None = None) -> int:

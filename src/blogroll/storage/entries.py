@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, delete, func, or_, select
+from sqlalchemy import Select, and_, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
-from blogroll.storage.blogs import TAGGED
 from blogroll.storage.db import Database, read_rows
-from blogroll.storage.models import MAX_ID, Entry
+from blogroll.storage.models import MAX_ID, Blog, Entry, EntryTag
 
 # Entries deleted per transaction: each batch holds its locks (SQLite: the write lock) only briefly,
 # so the web app and the worker's fetches go on between batches.
@@ -94,6 +93,7 @@ def list_entries(
 
 
 _ENTRIES = Entry.__table__.c
+_ENTRY_TAGS = EntryTag.__table__.c
 
 
 @functools.cache
@@ -101,19 +101,24 @@ def _entries_query(by_blog: bool, by_tag: bool, since: bool, after_cursor: bool)
     """The select for one combination of filters, built once: its values are bound parameters, so
     each request only binds them (building a select costs about as much as running this one)."""
     query = select(*(_ENTRIES[name] for name in EntryRecord._fields))
-    query = query.order_by(_ENTRIES.published_at.desc(), _ENTRIES.id.desc()).limit(bindparam("limit"))
-    if by_blog:
-        query = query.where(_ENTRIES.blog_id == bindparam("blog_id"))
+    # A tag's entries are a page of the tag's summary rows (models.EntryTag), in their key's order,
+    # however many entries the tag's blogs have; the others, a page of the entries' own indexes.
+    keys = _ENTRY_TAGS if by_tag else _ENTRIES
+    entry_id = _ENTRY_TAGS.entry_id if by_tag else _ENTRIES.id
     if by_tag:
-        query = query.where(_ENTRIES.blog_id.in_(TAGGED))
+        query = query.join(EntryTag.__table__, _ENTRY_TAGS.entry_id == _ENTRIES.id)
+        query = query.where(_ENTRY_TAGS.tag == bindparam("tag"))
+    query = query.order_by(keys.published_at.desc(), entry_id.desc()).limit(bindparam("limit"))
+    if by_blog:
+        query = query.where(keys.blog_id == bindparam("blog_id"))
     if since:
-        query = query.where(_ENTRIES.published_at >= bindparam("since"))
+        query = query.where(keys.published_at >= bindparam("since"))
     if after_cursor:
         published_at = bindparam("cursor_published_at", type_=_ENTRIES.published_at.type)
         query = query.where(
             or_(
-                _ENTRIES.published_at < published_at,
-                and_(_ENTRIES.published_at == published_at, _ENTRIES.id < bindparam("cursor_id")),
+                keys.published_at < published_at,
+                and_(keys.published_at == published_at, entry_id < bindparam("cursor_id")),
             )
         )
     return query
@@ -164,11 +169,8 @@ def prune_entries(
     over_limit = 0
     if per_blog:
         with database.read_sessions() as session:
-            crowded = list(
-                session.scalars(
-                    select(Entry.blog_id).group_by(Entry.blog_id).having(func.count(Entry.id) > per_blog)
-                )
-            )
+            # Each blog's count is kept by the database (models.Blog.entry_count): nothing is counted.
+            crowded = list(session.scalars(select(Blog.id).where(Blog.entry_count > per_blog)))
         for blog_id in crowded:
             query = (
                 select(Entry.id)

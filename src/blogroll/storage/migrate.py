@@ -49,8 +49,10 @@ def upgrade(engine: Engine, revision: str = "head", *, lock_timeout: float = LOC
             # On SQLite the transaction starts with BEGIN IMMEDIATE: the database's one write lock is
             # the migration lock there.
             with (
-                engine.execution_options(**{WRITES: True}).begin() as connection,
-                _migration_lock(connection, lock_timeout),
+                engine.execution_options(**{WRITES: True}).connect() as connection,
+                _session_lock(connection, lock_timeout),
+                connection.begin(),
+                _transaction_lock(connection, lock_timeout),
             ):
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
@@ -67,27 +69,36 @@ def _sqlite_busy(error: OperationalError) -> bool:
 
 
 @contextmanager
-def _migration_lock(connection: Connection, timeout: float) -> Iterator[None]:
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        # Held until the migrating transaction ends; `lock_timeout` bounds the wait for it.
+def _transaction_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    """PostgreSQL's lock, taken in the migrating transaction and held until it ends."""
+    if connection.dialect.name == "postgresql":
+        # `lock_timeout` bounds the wait for it.
         connection.execute(text(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'"))
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_LOCK_KEY})
+    yield
+
+
+@contextmanager
+def _session_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    """MariaDB's lock, held by the connection around the migrating transaction: MariaDB commits
+    around each DDL statement, which would end a transaction's lock, and the lock is let go only
+    once the transaction has committed (let go before, another run would read the revision the
+    last migration had not committed yet, and apply that migration again)."""
+    if connection.dialect.name not in ("mysql", "mariadb"):
         yield
-    elif dialect in ("mysql", "mariadb"):
-        # A session-level lock: MariaDB commits around each DDL statement, which would end a
-        # transaction-scoped one.
-        got = connection.execute(
-            text("SELECT GET_LOCK(:name, :timeout)"), {"name": LOCK_NAME, "timeout": timeout}
-        ).scalar()
-        if got != 1:
-            raise MigrationLockTimeout(f"another migration held the lock for more than {timeout:g} s")
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": LOCK_NAME})
-    else:
+        return
+    got = connection.execute(
+        text("SELECT GET_LOCK(:name, :timeout)"), {"name": LOCK_NAME, "timeout": timeout}
+    )
+    if got.scalar() != 1:
+        connection.rollback()
+        raise MigrationLockTimeout(f"another migration held the lock for more than {timeout:g} s")
+    connection.commit()
+    try:
         yield
+    finally:
+        connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": LOCK_NAME})
+        connection.commit()
 
 
 @cache

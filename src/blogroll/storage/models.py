@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -105,6 +106,8 @@ class Blog(Base):
         ).ddl_if(
             dialect=("sqlite", "postgresql")  # type: ignore[arg-type]  # a tuple is documented
         ),
+        # The admin table by entries (most first, ties newest first) reads it backwards, on MariaDB too.
+        Index("ix_blogs_entry_count_id", "entry_count", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,6 +141,9 @@ class Blog(Base):
     # are in `blog_icons`, so that reading blogs never reads them.
     icon_digest: Mapped[str | None] = mapped_column(String(32))
     icon_check_at: Mapped[dt.datetime | None]
+    # How many entries the blog has. Kept by the database itself (triggers on `entries`, migration
+    # 0009), whatever writes them: never written here.
+    entry_count: Mapped[int] = mapped_column(server_default=text("0"))
 
     tag_rows: Mapped[list[BlogTag]] = relationship(
         back_populates="blog",
@@ -161,18 +167,29 @@ class Blog(Base):
         self.tag_rows = [current.get(tag) or BlogTag(tag=tag) for tag in sorted(set(tags))]
 
 
+def TagString() -> String:
+    """A tag column. Binary collation on MariaDB: its default one would make `cafe` and `café` the
+    same tag."""
+    return String(TAG_LENGTH).with_variant(
+        mysql.VARCHAR(TAG_LENGTH, collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 class BlogTag(Base):
+    """A blog's tag. A tag's blogs are read from its indexes, a page at a time however many blogs
+    carry it: by id (the API) and by name (/blogs/?tag=), for which each row keeps its blog's
+    lower(name), as the database writes it (triggers, migration 0009)."""
+
     __tablename__ = "blog_tags"
+    __table_args__ = (
+        Index("ix_blog_tags_tag_name_key_blog_id", "tag", "name_key", "blog_id"),
+        Index("ix_blog_tags_tag_blog_id", "tag", "blog_id"),
+    )
 
     blog_id: Mapped[int] = mapped_column(ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True)
-    # Binary collation on MariaDB: its default one would make `cafe` and `café` the same tag.
-    tag: Mapped[str] = mapped_column(
-        String(TAG_LENGTH).with_variant(
-            mysql.VARCHAR(TAG_LENGTH, collation="utf8mb4_bin"), "mysql", "mariadb"
-        ),
-        primary_key=True,
-        index=True,
-    )
+    tag: Mapped[str] = mapped_column(TagString(), primary_key=True)
+    # The blog's lower(name), kept by the database: never written here.
+    name_key: Mapped[str] = mapped_column(String(NAME_LENGTH), server_default=text("''"))
 
     blog: Mapped[Blog] = relationship(back_populates="tag_rows")
 
@@ -204,6 +221,28 @@ class Entry(Base):
     def _sanitize_summary(self, _key: str, summary: str) -> str:
         """Pages show summaries as HTML, so whatever writes one, only sanitized HTML is stored."""
         return sanitize_html(summary)
+
+
+class EntryTag(Base):
+    """An entry under each tag of its blog: a tag's newest entries are a page of this table's key,
+    however many blogs and entries the tag has (the entries of a tag's blogs would have to be
+    sorted to find them). Written only by the database (triggers on `entries` and `blog_tags`,
+    migration 0009) and emptied by its foreign keys: whatever adds an entry or a tag keeps it."""
+
+    __tablename__ = "entry_tags"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["blog_id", "tag"], ["blog_tags.blog_id", "blog_tags.tag"], ondelete="CASCADE", onupdate="CASCADE"
+        ),
+        Index("ix_entry_tags_blog_id_tag", "blog_id", "tag"),
+    )
+
+    tag: Mapped[str] = mapped_column(TagString(), primary_key=True)
+    published_at: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    blog_id: Mapped[int] = mapped_column(Integer)
 
 
 class BlogIcon(Base):
