@@ -137,6 +137,8 @@ def public_paths(client: FlaskClient) -> dict[str, str]:
         "/api/v1/blogs",
         "/api/v1/blogs?limit=1",
         f"/api/v1/blogs?tag={TAG}",
+        # A full page at every scale: the tag has fewer blogs than a page of 50 at 1x (about 20).
+        f"/api/v1/blogs?tag={TAG}&limit=10",
         f"/api/v1/blogs/{BLOG_ID}",
     ]
     paths += ["/api/v1/entries", f"/api/v1/entries?tag={TAG}"]
