@@ -6,6 +6,7 @@ import concurrent.futures
 import datetime as dt
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,23 @@ EXTENSION_KEY = "blogroll.database"
 WRITES = "blogroll_writes"
 # Seconds a MariaDB/MySQL read or write may take; far above any query Blogroll makes.
 MYSQL_READ_TIMEOUT = 30
+
+
+# How often a transaction the database rolled back to break a deadlock is run (`in_transaction`).
+DEADLOCK_ATTEMPTS = 5
+DEADLOCK_PAUSE = 0.05  # seconds, times the attempt
+# PostgreSQL's SQLSTATE and MariaDB's error number for "deadlock detected; this transaction was
+# rolled back" (SQLite has one writer at a time: no deadlocks).
+POSTGRES_DEADLOCK = "40P01"
+MARIADB_DEADLOCK = 1213
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) == POSTGRES_DEADLOCK:
+        return True
+    arguments: tuple[object, ...] = getattr(original, "args", ())
+    return arguments[:1] == (MARIADB_DEADLOCK,)
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -192,6 +210,26 @@ class Database:
         """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
         with self.write_sessions() as session, session.begin():
             yield session
+
+    def in_transaction(self, write: Callable[[Session], T], *, attempts: int = DEADLOCK_ATTEMPTS) -> T:
+        """`write` in a transaction of its own, run again when the database broke a deadlock by
+        rolling it back. The worker's store and pruning can lock a blog's row and its entries in
+        opposite orders (pruning's deletes update the blog's entry count, migration 0009); the
+        database then gives up one of them, whole, and running it again finds the other done."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as session:
+                    return write(session)
+            except DBAPIError as error:
+                if attempt == attempts or not is_deadlock(error):
+                    raise
+                log.info(
+                    "a deadlock rolled a transaction back; running it again (%d of %d)", attempt + 1, attempts
+                )
+                # A moment for the transaction that went on to commit, so that the next run does not
+                # meet it again.
+                time.sleep(DEADLOCK_PAUSE * attempt)
+        raise AssertionError("unreachable")
 
 
 def _for_reads(engine: Engine) -> Engine:

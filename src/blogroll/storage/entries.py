@@ -188,13 +188,17 @@ def _delete_in_batches(database: Database, query: Select[int], stopping: Callabl
     deleted by key: MariaDB cannot DELETE with a LIMIT in a subquery, and a key range locks no more."""
     deleted = 0
     while not stopping():
-        with database.transaction() as session:
-            ids = list(session.scalars(query))
-            if ids:
-                session.execute(
-                    delete(Entry).where(Entry.id.in_(ids)), execution_options={"synchronize_session": False}
-                )
+        ids = database.in_transaction(lambda session: _delete_batch(session, query))
         deleted += len(ids)
         if not ids:
             break
     return deleted
+
+
+def _delete_batch(session: Session, query: Select[int]) -> list[int]:
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(
+            delete(Entry).where(Entry.id.in_(ids)), execution_options={"synchronize_session": False}
+        )
+    return ids

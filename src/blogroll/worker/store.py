@@ -126,10 +126,13 @@ def _write_one(database: Database, fetched: Fetched, settings: Settings) -> Outc
         return Outcome(claim, "failed", error=str(fetched.error))
     assert response is not None
     now = utcnow()
-    with database.transaction() as session:
-        if response.not_modified:
-            return _write_not_modified(session, claim, response, settings, now)
-        stored = store_feed(session, claim, response, fetched.entries, settings=settings, now=now)
+    if response.not_modified:
+        return database.in_transaction(
+            lambda session: _write_not_modified(session, claim, response, settings, now)
+        )
+    stored = database.in_transaction(
+        lambda session: store_feed(session, claim, response, fetched.entries, settings=settings, now=now)
+    )
     log.info("blog %d %s: %d new, %d updated", claim.blog_id, response.url, stored.new, stored.updated)
     return Outcome(claim, "stored", new=stored.new, updated=stored.updated)
 
