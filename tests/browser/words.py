@@ -112,7 +112,8 @@ class Words:
 
     def check_lang(self, page: Any) -> None:
         """The page says it is in this language, as screen readers and translators read it."""
-        lang = page.evaluate("document.documentElement.lang")
+        # A locator waits for the document's element (null while a new page is being committed).
+        lang = page.locator("html").get_attribute("lang")
         assert lang == self.lang, f"{page.url} is in {lang!r}, not {self.lang!r}"
 
 
