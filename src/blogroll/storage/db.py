@@ -40,6 +40,7 @@ MARIADB_DEADLOCK = 1213
 
 
 def is_deadlock(error: DBAPIError) -> bool:
+    """True when the database rolled the transaction back to break a deadlock: running it again is safe."""
     original = error.orig
     if getattr(original, "sqlstate", None) == POSTGRES_DEADLOCK:
         return True
@@ -216,12 +217,12 @@ class Database:
         rolling it back. The worker's store and pruning can lock a blog's row and its entries in
         opposite orders (pruning's deletes update the blog's entry count, migration 0009); the
         database then gives up one of them, whole, and running it again finds the other done."""
-        for attempt in range(1, attempts + 1):
+        for attempt in range(1, attempts):
             try:
                 with self.transaction() as session:
                     return write(session)
             except DBAPIError as error:
-                if attempt == attempts or not is_deadlock(error):
+                if not is_deadlock(error):
                     raise
                 log.info(
                     "a deadlock rolled a transaction back; running it again (%d of %d)", attempt + 1, attempts
@@ -229,7 +230,9 @@ class Database:
                 # A moment for the transaction that went on to commit, so that the next run does not
                 # meet it again.
                 time.sleep(DEADLOCK_PAUSE * attempt)
-        raise AssertionError("unreachable")
+        # The last attempt: whatever it raises, deadlock or not, is the caller's.
+        with self.transaction() as session:
+            return write(session)
 
 
 def _for_reads(engine: Engine) -> Engine:
